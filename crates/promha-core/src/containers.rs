@@ -1,0 +1,137 @@
+//! Container images and command-line flags.
+
+use crate::node::Node;
+
+/// The last path segment of an image's repository, without tag or digest:
+/// `quay.io/prometheus/prometheus:v3.1.0` → `prometheus`,
+/// `registry:5000/prom/alertmanager@sha256:…` → `alertmanager`.
+pub fn image_name(image: &str) -> &str {
+    let without_digest = image.split('@').next().unwrap_or(image);
+    let last = without_digest.rsplit('/').next().unwrap_or(without_digest);
+    last.split(':').next().unwrap_or(last)
+}
+
+/// One word of a container's command line, with the node it came from.
+#[derive(Clone, Debug)]
+pub struct Arg<'d> {
+    pub text: String,
+    pub node: &'d Node,
+}
+
+/// The words of `command` followed by `args`. A shell form
+/// (`sh -c "alertmanager --cluster.peer=…"`) is split on whitespace so its
+/// flags are seen too.
+pub fn command_line(container: &Node) -> Vec<Arg<'_>> {
+    let mut words = Vec::new();
+    for key in ["command", "args"] {
+        let Some(items) = container.get(key).and_then(Node::as_seq) else {
+            continue;
+        };
+        for item in items {
+            let Some(text) = item.scalar_text() else {
+                continue;
+            };
+            if text.contains(char::is_whitespace) && text.contains("--") {
+                words.extend(text.split_whitespace().map(|w| Arg {
+                    text: w.trim_matches(['"', '\'']).to_string(),
+                    node: item,
+                }));
+            } else {
+                words.push(Arg { text, node: item });
+            }
+        }
+    }
+    words
+}
+
+/// Every value given to `flag` (`--flag=value` or `--flag value`).
+pub fn flag_values<'a, 'd>(words: &'a [Arg<'d>], flag: &str) -> Vec<(&'a str, &'d Node)> {
+    let mut values = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let word = words[i].text.as_str();
+        if let Some(value) = word.strip_prefix(flag).and_then(|rest| rest.strip_prefix('=')) {
+            values.push((value, words[i].node));
+        } else if word == flag {
+            match words.get(i + 1) {
+                Some(next) if !next.text.starts_with("--") => {
+                    values.push((next.text.as_str(), words[i].node));
+                    i += 1;
+                }
+                _ => values.push(("", words[i].node)),
+            }
+        }
+        i += 1;
+    }
+    values
+}
+
+/// The host of an address or URL: `http://am-0.am.svc:9093/x` → `am-0.am.svc`.
+pub fn host_of(address: &str) -> &str {
+    let rest = address.split_once("://").map_or(address, |(_, r)| r);
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    if let Some(v6) = authority.strip_prefix('[') {
+        return v6.split(']').next().unwrap_or(v6);
+    }
+    authority.rsplit_once(':').map_or(authority, |(h, port)| {
+        if port.chars().all(|c| c.is_ascii_digit()) {
+            h
+        } else {
+            authority
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::{ReadLimits, read_documents};
+
+    #[test]
+    fn image_names() {
+        assert_eq!(image_name("quay.io/prometheus/prometheus:v3.1.0"), "prometheus");
+        assert_eq!(image_name("prom/alertmanager@sha256:abcd"), "alertmanager");
+        assert_eq!(
+            image_name("registry:5000/prom/alertmanager:v0.27.0@sha256:ab"),
+            "alertmanager"
+        );
+        assert_eq!(image_name("prometheus"), "prometheus");
+        assert_eq!(
+            image_name("quay.io/prometheus-operator/prometheus-operator:v0.80.0"),
+            "prometheus-operator"
+        );
+        assert_eq!(
+            image_name("quay.io/prometheus-operator/prometheus-config-reloader:v0.80.0"),
+            "prometheus-config-reloader"
+        );
+    }
+
+    #[test]
+    fn flags_in_both_forms_and_in_shell_strings() {
+        let c = &read_documents(
+            "command: [/bin/alertmanager, --cluster.peer, am-1.am:9094]\nargs:\n- --cluster.peer=am-0.am:9094\n- --cluster.listen-address=\n- sh -c \"x --cluster.peer=am-2.am:9094\"\n",
+            &ReadLimits::default(),
+        )
+        .unwrap()[0];
+        let words = command_line(c);
+        let peers: Vec<&str> = flag_values(&words, "--cluster.peer")
+            .into_iter()
+            .map(|(v, _)| v)
+            .collect();
+        assert_eq!(peers, vec!["am-1.am:9094", "am-0.am:9094", "am-2.am:9094"]);
+        let listen = flag_values(&words, "--cluster.listen-address");
+        assert_eq!(listen.len(), 1);
+        assert_eq!(listen[0].0, "");
+        assert!(flag_values(&words, "--cluster.peer-timeout").is_empty());
+    }
+
+    #[test]
+    fn hosts() {
+        assert_eq!(host_of("http://am-0.am.svc:9093/api"), "am-0.am.svc");
+        assert_eq!(host_of("am:9093"), "am");
+        assert_eq!(host_of("https://user:pw@am.example.com"), "am.example.com");
+        assert_eq!(host_of("[::1]:9093"), "::1");
+        assert_eq!(host_of("dnssrv+_web._tcp.am.svc"), "dnssrv+_web._tcp.am.svc");
+    }
+}

@@ -1,0 +1,159 @@
+//! Which related objects a check of one admitted object needs, so that an
+//! admission controller can fetch them from the cluster.
+
+use std::collections::BTreeSet;
+
+use crate::document::{Document, Object};
+use crate::node::Node;
+use crate::scope::embedded_configs;
+use crate::settings::Settings;
+use crate::workload::{App, Workload};
+
+/// A namespace's objects of one kind.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Lookup {
+    pub api_version: &'static str,
+    pub kind: &'static str,
+    pub namespace: String,
+}
+
+/// The kinds an admission controller may be asked to look up; the policy's
+/// metadata must list each as a context-aware resource.
+pub const LOOKUP_KINDS: &[(&str, &str)] = &[
+    ("v1", "Service"),
+    ("monitoring.coreos.com/v1", "Alertmanager"),
+    ("apps/v1", "StatefulSet"),
+    ("apps/v1", "Deployment"),
+    ("policy/v1", "PodDisruptionBudget"),
+];
+
+impl Lookup {
+    fn new(api_version: &'static str, kind: &'static str, namespace: &str) -> Lookup {
+        Lookup {
+            api_version,
+            kind,
+            namespace: namespace.to_string(),
+        }
+    }
+
+    /// A rule that would report something absent when this lookup fails
+    /// (no PodDisruptionBudget found): its findings are not to be trusted then.
+    pub fn misleads_when_missing(&self) -> Option<&'static str> {
+        (self.kind == "PodDisruptionBudget").then_some("pod-disruption-budget")
+    }
+}
+
+/// Alertmanagers of every form in a namespace.
+fn alertmanager_lookups(namespace: &str, out: &mut BTreeSet<Lookup>) {
+    out.insert(Lookup::new("monitoring.coreos.com/v1", "Alertmanager", namespace));
+    out.insert(Lookup::new("apps/v1", "StatefulSet", namespace));
+    out.insert(Lookup::new("apps/v1", "Deployment", namespace));
+}
+
+/// The lookups that give the admitted document the scope its rules need:
+/// the Alertmanagers and Services a Prometheus or Thanos Ruler refers to,
+/// the Alertmanagers a raw config must reach, and PodDisruptionBudgets.
+pub fn lookups_for(document: &Document, settings: &Settings) -> Vec<Lookup> {
+    let mut lookups = BTreeSet::new();
+    let Some(object) = Object::identify(0, document) else {
+        return Vec::new();
+    };
+    if settings.is_exempt(&object.namespace) {
+        return Vec::new();
+    }
+    let namespace = object.namespace.as_str();
+    if let Some(workload) = Workload::from_object(0, &object) {
+        let pdb_rule_on = settings
+            .severity_for("pod-disruption-budget", crate::Severity::Warning)
+            .is_some();
+        if settings.pod_disruption_budget && pdb_rule_on && workload.is_replicated() {
+            lookups.insert(Lookup::new("policy/v1", "PodDisruptionBudget", namespace));
+        }
+        if workload.operator {
+            match workload.app {
+                App::Prometheus => {
+                    alertmanager_lookups(namespace, &mut lookups);
+                    let entries = object
+                        .spec()
+                        .and_then(|s| s.path(&["alerting", "alertmanagers"]))
+                        .and_then(Node::as_seq)
+                        .unwrap_or_default();
+                    for entry in entries {
+                        let ns = entry
+                            .get("namespace")
+                            .and_then(Node::as_str)
+                            .filter(|n| !n.is_empty())
+                            .unwrap_or(namespace);
+                        lookups.insert(Lookup::new("v1", "Service", ns));
+                        alertmanager_lookups(ns, &mut lookups);
+                    }
+                }
+                App::ThanosRuler => alertmanager_lookups(namespace, &mut lookups),
+                _ => {}
+            }
+        }
+    } else if !embedded_configs(std::slice::from_ref(&object)).is_empty() {
+        alertmanager_lookups(namespace, &mut lookups);
+    }
+    lookups.into_iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::read_text;
+    use crate::yaml::ReadLimits;
+
+    fn lookups(yaml: &str, settings: &Settings) -> Vec<(String, String)> {
+        let docs = read_text("t", yaml, &ReadLimits::default()).unwrap();
+        lookups_for(&docs[0], settings)
+            .into_iter()
+            .map(|l| (format!("{} {}", l.api_version, l.kind), l.namespace))
+            .collect()
+    }
+
+    #[test]
+    fn prometheus_looks_up_what_it_alerts_to() {
+        let yaml = "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {name: k, namespace: mon}\nspec:\n  replicas: 2\n  alerting:\n    alertmanagers: [{name: am, namespace: alerting}]\n";
+        let found = lookups(yaml, &Settings::default());
+        assert!(found.contains(&("v1 Service".into(), "alerting".into())));
+        assert!(found.contains(&("monitoring.coreos.com/v1 Alertmanager".into(), "alerting".into())));
+        assert!(found.contains(&("monitoring.coreos.com/v1 Alertmanager".into(), "mon".into())));
+        assert!(found.contains(&("policy/v1 PodDisruptionBudget".into(), "mon".into())));
+        let no_pdb = Settings {
+            pod_disruption_budget: false,
+            ..Settings::default()
+        };
+        assert!(
+            !lookups(yaml, &no_pdb)
+                .iter()
+                .any(|(k, _)| k.contains("PodDisruptionBudget"))
+        );
+    }
+
+    #[test]
+    fn every_lookup_kind_is_declared() {
+        let yaml = "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {name: k}\nspec:\n  replicas: 2\n  alerting:\n    alertmanagers: [{name: am}]\n";
+        for (kind, _) in lookups(yaml, &Settings::default()) {
+            assert!(
+                LOOKUP_KINDS.iter().any(|(v, k)| format!("{v} {k}") == kind),
+                "{kind} is not in LOOKUP_KINDS"
+            );
+        }
+    }
+
+    #[test]
+    fn configmaps_with_configs_look_up_alertmanagers_and_others_nothing() {
+        let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: mon}\ndata:\n  prometheus.yml: |\n    alerting:\n      alertmanagers: []\n";
+        assert!(
+            lookups(cm, &Settings::default()).contains(&("monitoring.coreos.com/v1 Alertmanager".into(), "mon".into()))
+        );
+        let plain = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\n";
+        assert!(lookups(plain, &Settings::default()).is_empty());
+        let exempt = Settings {
+            exempt_namespaces: vec!["mon".into()],
+            ..Settings::default()
+        };
+        assert!(lookups(cm, &exempt).is_empty());
+    }
+}

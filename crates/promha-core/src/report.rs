@@ -1,0 +1,91 @@
+//! The result of a lint run, and its JSON form shared by the CLI and the web page.
+
+use serde_json::{Value as Json, json};
+
+use crate::finding::{Finding, Severity};
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Report {
+    pub findings: Vec<Finding>,
+    /// Files read.
+    pub files: usize,
+    /// Kubernetes objects and Prometheus configs checked.
+    pub documents: usize,
+}
+
+impl Report {
+    pub fn errors(&self) -> usize {
+        self.findings.iter().filter(|f| f.severity == Severity::Error).count()
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.findings.iter().filter(|f| f.severity == Severity::Warning).count()
+    }
+
+    /// `{"findings": [...], "summary": {...}}`, the CLI's `--format json`.
+    pub fn to_json(&self) -> Json {
+        json!({
+            "findings": self.findings.iter().map(finding_json).collect::<Vec<_>>(),
+            "summary": {
+                "errors": self.errors(),
+                "warnings": self.warnings(),
+                "files": self.files,
+                "documents": self.documents,
+            }
+        })
+    }
+}
+
+pub fn finding_json(finding: &Finding) -> Json {
+    json!({
+        "rule": finding.rule,
+        "severity": finding.severity,
+        "resource": finding.resource,
+        "file": finding.file,
+        "line": finding.position.line,
+        "column": finding.position.column,
+        "message": finding.message,
+        "fix": finding.fix,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::ResourceRef;
+    use crate::node::Position;
+
+    #[test]
+    fn json_shape_is_exact() {
+        let report = Report {
+            findings: vec![Finding {
+                rule: "min-replicas",
+                severity: Severity::Error,
+                resource: ResourceRef {
+                    api_version: Some("monitoring.coreos.com/v1".into()),
+                    kind: "Prometheus".into(),
+                    namespace: Some("monitoring".into()),
+                    name: "k8s".into(),
+                },
+                file: "a.yaml".into(),
+                position: Position::new(7, 3),
+                message: "m".into(),
+                fix: "f".into(),
+                document: 0,
+            }],
+            files: 2,
+            documents: 5,
+        };
+        assert_eq!(
+            report.to_json(),
+            json!({
+                "findings": [{
+                    "rule": "min-replicas", "severity": "error",
+                    "resource": {"apiVersion": "monitoring.coreos.com/v1", "kind": "Prometheus", "namespace": "monitoring", "name": "k8s"},
+                    "file": "a.yaml", "line": 7, "column": 3, "message": "m", "fix": "f"
+                }],
+                "summary": {"errors": 1, "warnings": 0, "files": 2, "documents": 5}
+            })
+        );
+    }
+}

@@ -1,0 +1,530 @@
+//! alertmanagers-complete: every Alertmanager receives every alert.
+
+use std::collections::BTreeSet;
+
+use super::{Emitter, Rule};
+use crate::containers::host_of;
+use crate::document::Object;
+use crate::finding::Severity;
+use crate::node::{Node, Position};
+use crate::scope::{PrometheusConfig, Scope, Service};
+use crate::workload::{App, Workload};
+
+pub const RULE: Rule = Rule {
+    id: "alertmanagers-complete",
+    severity: Severity::Error,
+    summary: "Prometheus and Thanos Ruler send every alert to every Alertmanager, not through a load balancer",
+    doc: "Alertmanager's high availability relies on every instance receiving every alert; the \
+instances then agree through gossip on who notifies. A load-balanced path (a ClusterIP Service name, \
+`role: service` discovery, a Service pinned to one pod) hands each alert to one instance: if it is \
+down the alert is lost, and deduplication across the cluster breaks. For a Prometheus resource, each \
+`alerting.alertmanagers[]` Service must select the pods of an Alertmanager and not pin one pod \
+(`alertmanager-operated` covers every Alertmanager in its namespace); a Service not among the checked \
+objects is a warning. No `alerting` at all while an Alertmanager runs in the namespace is an error. \
+In a raw prometheus.yml, per-pod discovery (kubernetes_sd_configs role pod, endpoints or \
+endpointslice; dns_sd, file_sd, http_sd, consul_sd) is fine; role service is an error; static \
+targets must list at least as many addresses as the Alertmanager in scope has replicas, and a lone \
+static target with no Alertmanager in scope is an error. A Thanos Ruler's `alertmanagersUrl` with \
+dnssrv+ or dns+ resolves every pod; plain URLs follow the static-target rule.",
+    bad_example: include_str!("alertmanagers_complete/bad.yaml"),
+    good_example: include_str!("alertmanagers_complete/good.yaml"),
+    check,
+};
+
+/// Selector keys that pick out a single pod of a StatefulSet.
+const POD_PINNING_KEYS: &[&str] = &["statefulset.kubernetes.io/pod-name", "apps.kubernetes.io/pod-index"];
+
+const HEADLESS_OPERATOR_SERVICE: &str = "alertmanager-operated";
+
+fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
+    for workload in scope.workloads.iter().filter(|w| w.operator) {
+        match workload.app {
+            App::Prometheus => check_prometheus(scope, workload, out),
+            App::ThanosRuler => check_ruler(scope, workload, out),
+            _ => {}
+        }
+    }
+    for config in &scope.prometheus_configs {
+        check_config(scope, config, out);
+    }
+}
+
+fn check_prometheus(scope: &Scope<'_>, workload: &Workload<'_>, out: &mut Emitter<'_>) {
+    let object = scope.object(workload.object);
+    let spec = object.spec();
+    let entries = spec
+        .and_then(|s| s.path(&["alerting", "alertmanagers"]))
+        .and_then(Node::as_seq)
+        .unwrap_or_default();
+    if entries.is_empty() {
+        let additional = spec
+            .and_then(|s| s.get("additionalAlertManagerConfigs"))
+            .is_some_and(|n| !n.is_null());
+        if additional {
+            return;
+        }
+        if let Some(am) = scope.alertmanagers_in(&object.namespace).next() {
+            out.report(
+                object,
+                object.position_of(&["spec", "alerting"]),
+                format!(
+                    "{} sends its alerts to no Alertmanager (spec.alerting.alertmanagers is empty) although {} runs in namespace {}: alerts fire, and nobody is notified.",
+                    object.display(),
+                    scope.object(am.object).display(),
+                    object.namespace
+                ),
+                format!("set spec.alerting.alertmanagers: [{{name: {HEADLESS_OPERATOR_SERVICE}, port: web}}]"),
+            );
+        }
+        return;
+    }
+    for (i, entry) in entries.iter().enumerate() {
+        let Some(name) = entry.get("name").and_then(Node::as_str) else {
+            continue;
+        };
+        let namespace = entry
+            .get("namespace")
+            .and_then(Node::as_str)
+            .filter(|ns| !ns.is_empty())
+            .unwrap_or(&object.namespace);
+        let path = format!("spec.alerting.alertmanagers[{i}]");
+        match scope.service(namespace, name) {
+            Some(service) => check_service(scope, object, service, namespace, &path, entry.position, out),
+            None if name == HEADLESS_OPERATOR_SERVICE => {}
+            None => out.warn(
+                object,
+                entry.position,
+                format!(
+                    "{path} names Service {namespace}/{name}, which is not among the checked objects: promha cannot verify that it reaches every Alertmanager pod."
+                ),
+                format!(
+                    "make sure Service {namespace}/{name} exists and selects every Alertmanager pod, or use {{name: {HEADLESS_OPERATOR_SERVICE}, namespace: {namespace}, port: web}}"
+                ),
+            ),
+        }
+    }
+}
+
+fn check_service(
+    scope: &Scope<'_>,
+    object: &Object<'_>,
+    service: &Service<'_>,
+    namespace: &str,
+    path: &str,
+    position: Position,
+    out: &mut Emitter<'_>,
+) {
+    let service_name = &scope.object(service.object).name;
+    let fix = format!(
+        "point {path} at a Service that selects every Alertmanager pod, e.g. {{name: {HEADLESS_OPERATOR_SERVICE}, namespace: {namespace}, port: web}}"
+    );
+    let Some(selector) = &service.selector else {
+        out.warn(
+            object,
+            position,
+            format!(
+                "{path} names Service {namespace}/{service_name}, which has no selector: its endpoints are managed by hand, so promha cannot verify they list every Alertmanager pod."
+            ),
+            fix,
+        );
+        return;
+    };
+    if let Some(key) = POD_PINNING_KEYS.iter().find(|k| selector.uses_key(k)) {
+        out.report(
+            object,
+            position,
+            format!(
+                "{path} names Service {namespace}/{service_name}, whose selector pins a single pod ({key}): the other Alertmanager replicas never receive alerts, and while that pod is down no notification goes out."
+            ),
+            fix,
+        );
+        return;
+    }
+    let mut alertmanagers = scope.alertmanagers_in(namespace).peekable();
+    if alertmanagers.peek().is_none() {
+        out.warn(
+            object,
+            position,
+            format!(
+                "{path} names Service {namespace}/{service_name}, but no Alertmanager in namespace {namespace} is among the checked objects: promha cannot verify that the Service reaches them."
+            ),
+            fix,
+        );
+        return;
+    }
+    if !alertmanagers.any(|am| scope.selects(selector, am)) {
+        out.report(
+            object,
+            position,
+            format!(
+                "{path} names Service {namespace}/{service_name}, whose selector `{selector}` matches no Alertmanager's pods in namespace {namespace}: alerts sent through it reach no Alertmanager."
+            ),
+            fix,
+        );
+    }
+}
+
+fn check_ruler(scope: &Scope<'_>, workload: &Workload<'_>, out: &mut Emitter<'_>) {
+    let object = scope.object(workload.object);
+    let spec = object.spec();
+    if spec
+        .and_then(|s| s.get("alertmanagersConfig"))
+        .is_some_and(|n| !n.is_null())
+    {
+        return; // A Secret promha cannot see.
+    }
+    let urls: Vec<&Node> = spec
+        .and_then(|s| s.get("alertmanagersUrl"))
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+        .iter()
+        .filter(|u| u.as_str().is_some())
+        .collect();
+    let dns_fix = format!(
+        "set spec.alertmanagersUrl: [dnssrv+_web._tcp.{HEADLESS_OPERATOR_SERVICE}.{}.svc.cluster.local] so that every Alertmanager pod is resolved",
+        object.namespace
+    );
+    if urls.is_empty() {
+        if let Some(am) = scope.alertmanagers_in(&object.namespace).next() {
+            out.report(
+                object,
+                object.position_of(&["spec", "alertmanagersUrl"]),
+                format!(
+                    "{} has neither alertmanagersUrl nor alertmanagersConfig although {} runs in namespace {}: its alerts reach no Alertmanager.",
+                    object.display(),
+                    scope.object(am.object).display(),
+                    object.namespace
+                ),
+                dns_fix,
+            );
+        }
+        return;
+    }
+    let per_pod = |url: &str| url.starts_with("dnssrv+") || url.starts_with("dns+");
+    if urls.iter().any(|u| u.as_str().is_some_and(per_pod)) {
+        return;
+    }
+    let addresses: Vec<String> = urls.iter().filter_map(|u| u.as_str()).map(address_key).collect();
+    if let Some(problem) = static_targets_problem(scope, Some(&object.namespace), &addresses) {
+        out.report(
+            object,
+            urls[0].position,
+            format!("spec.alertmanagersUrl {problem}"),
+            dns_fix,
+        );
+    }
+}
+
+fn check_config(scope: &Scope<'_>, config: &PrometheusConfig<'_>, out: &mut Emitter<'_>) {
+    let object = scope.object(config.object);
+    let namespace = (!object.standalone_config).then_some(object.namespace.as_str());
+    let alerting = config.root.get("alerting").filter(|a| !a.is_null());
+    let entries = alerting
+        .and_then(|a| a.get("alertmanagers"))
+        .and_then(Node::as_seq)
+        .unwrap_or_default();
+    if entries.is_empty() {
+        if alerting.is_some() {
+            out.warn(
+                object,
+                config.position_of(&["alerting", "alertmanagers"]),
+                format!(
+                    "{} lists no Alertmanager: alerts fire, and nobody is notified.",
+                    config.field("alerting.alertmanagers")
+                ),
+                "list every Alertmanager, e.g. kubernetes_sd_configs with role: endpoints on the Alertmanager Service",
+            );
+        } else if let Some(am) = candidates(scope, namespace).first() {
+            out.report(
+                object,
+                config.position_of(&[]),
+                format!(
+                    "{} has no alerting section although {} is among the checked objects: alerts fire, and nobody is notified.",
+                    if config.location.is_empty() { object.display() } else { format!("{} {}", object.display(), config.location) },
+                    scope.object(am.object).display()
+                ),
+                "add alerting.alertmanagers with kubernetes_sd_configs (role: endpoints) selecting the Alertmanager Service",
+            );
+        }
+        return;
+    }
+    let mut discovers_pods = false;
+    let mut load_balanced = false;
+    let mut addresses = Vec::new();
+    let mut first_static: Option<Position> = None;
+    for (i, entry) in entries.iter().enumerate() {
+        let Some(fields) = entry.as_map() else { continue };
+        for field in fields {
+            if field.key == "kubernetes_sd_configs" {
+                for (j, sd) in field.value.as_seq().unwrap_or_default().iter().enumerate() {
+                    let role = sd.get("role").and_then(Node::as_str).unwrap_or_default();
+                    match role {
+                        "pod" | "endpoints" | "endpointslice" => discovers_pods = true,
+                        "service" | "ingress" => {
+                            load_balanced = true;
+                            let role_node = sd.get("role").unwrap_or(sd);
+                            out.report(
+                                object,
+                                role_node.position,
+                                format!(
+                                    "{} is role {role}, which discovers one load-balanced address per {role}: each alert reaches only one Alertmanager, and deduplication across the cluster breaks.",
+                                    config.field(&format!("alerting.alertmanagers[{i}].kubernetes_sd_configs[{j}]"))
+                                ),
+                                format!("use role: endpoints (or endpointslice) instead of role: {role}, so every Alertmanager pod becomes a target"),
+                            );
+                        }
+                        _ => {}
+                    }
+                }
+            } else if field.key.ends_with("_sd_configs") {
+                discovers_pods = true;
+            } else if field.key == "static_configs" {
+                for group in field.value.as_seq().unwrap_or_default() {
+                    for target in group.get("targets").and_then(Node::as_seq).unwrap_or_default() {
+                        if let Some(text) = target.as_str() {
+                            first_static.get_or_insert(target.position);
+                            addresses.push(address_key(text));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if discovers_pods || load_balanced {
+        return;
+    }
+    if addresses.is_empty() {
+        out.warn(
+            object,
+            config.position_of(&["alerting", "alertmanagers"]),
+            format!(
+                "{} has no targets at all: alerts fire, and nobody is notified.",
+                config.field("alerting.alertmanagers")
+            ),
+            "list every Alertmanager, e.g. kubernetes_sd_configs with role: endpoints on the Alertmanager Service",
+        );
+        return;
+    }
+    if let Some(problem) = static_targets_problem(scope, namespace, &addresses) {
+        out.report(
+            object,
+            first_static.unwrap_or_else(|| config.position_of(&["alerting", "alertmanagers"])),
+            format!("{} {problem}", config.field("alerting.alertmanagers static_configs")),
+            "list every Alertmanager pod (e.g. alertmanager-main-0.alertmanager-operated:9093 … for each replica), or use kubernetes_sd_configs with role: endpoints",
+        );
+    }
+}
+
+/// Alertmanagers that static targets should cover: those in the namespace
+/// of the config or resource, or anywhere in scope for a standalone file.
+fn candidates<'s, 'a>(scope: &'s Scope<'a>, namespace: Option<&str>) -> Vec<&'s Workload<'a>> {
+    match namespace {
+        Some(ns) => scope.alertmanagers_in(ns).collect(),
+        None => scope.alertmanagers().collect(),
+    }
+}
+
+/// What is wrong with a list of static Alertmanager addresses, if anything.
+fn static_targets_problem(scope: &Scope<'_>, namespace: Option<&str>, addresses: &[String]) -> Option<String> {
+    let distinct: BTreeSet<&str> = addresses.iter().map(String::as_str).collect();
+    let candidates = candidates(scope, namespace);
+    let largest = candidates
+        .iter()
+        .filter_map(|w| w.replicas.map(|r| (r, w)))
+        .max_by_key(|(r, _)| *r);
+    match largest {
+        None if distinct.len() == 1 => Some(format!(
+            "sends every alert to the single address {}: either one Alertmanager (no redundancy) or a load-balanced name that hands each alert to only one of them; Alertmanager needs every alert at every instance.",
+            distinct.iter().next().copied().unwrap_or_default()
+        )),
+        Some((replicas, am)) if (distinct.len() as i64) < replicas => Some(format!(
+            "lists {} address{} but {} runs {replicas} replicas: the others never receive alerts, and a load-balanced name reaches only one of them per alert.",
+            distinct.len(),
+            if distinct.len() == 1 { "" } else { "es" },
+            scope.object(am.object).display()
+        )),
+        _ => None,
+    }
+}
+
+/// `http://AM-0.am:9093/` and `am-0.am:9093` name the same Alertmanager.
+fn address_key(target: &str) -> String {
+    let host = host_of(target).to_ascii_lowercase();
+    let without_scheme = target.split_once("://").map_or(target, |(_, r)| r);
+    let port = without_scheme
+        .split(['/', '?', '#'])
+        .next()
+        .and_then(|authority| authority.rsplit_once(':'))
+        .map(|(_, p)| p)
+        .filter(|p| p.chars().all(|c| c.is_ascii_digit()))
+        .unwrap_or("");
+    format!("{host}:{port}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testing::{examples_behave, of};
+
+    const AM_MAIN: &str = "apiVersion: monitoring.coreos.com/v1\nkind: Alertmanager\nmetadata: {name: main, namespace: monitoring}\nspec: {replicas: 3}\n";
+
+    fn prometheus(alerting: &str) -> String {
+        format!(
+            "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {{name: k8s, namespace: monitoring}}\nspec:\n{alerting}"
+        )
+    }
+
+    #[test]
+    fn examples() {
+        examples_behave(&RULE);
+    }
+
+    #[test]
+    fn a_lone_service_address_is_reported_at_the_target() {
+        let found = of(&RULE, RULE.bad_example);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].position.line, 21, "{found:?}");
+        assert!(
+            found[0]
+                .message
+                .contains("lists 1 address but Alertmanager monitoring/main runs 3 replicas"),
+            "{}",
+            found[0].message
+        );
+    }
+
+    #[test]
+    fn operator_services() {
+        let alerting = "  alerting:\n    alertmanagers:\n    - {name: alertmanager-main, port: web}\n";
+        let service = |selector: &str| {
+            format!(
+                "---\napiVersion: v1\nkind: Service\nmetadata: {{name: alertmanager-main, namespace: monitoring}}\nspec:\n  selector: {selector}\n"
+            )
+        };
+        let good = format!(
+            "{}{}---\n{AM_MAIN}",
+            prometheus(alerting),
+            service("{alertmanager: main}")
+        );
+        assert!(of(&RULE, &good).is_empty());
+        let pinned = format!(
+            "{}{}---\n{AM_MAIN}",
+            prometheus(alerting),
+            service("{alertmanager: main, statefulset.kubernetes.io/pod-name: alertmanager-main-0}")
+        );
+        let found = of(&RULE, &pinned);
+        assert_eq!(found.len(), 1);
+        assert!(found[0].message.contains("pins a single pod"), "{}", found[0].message);
+        assert_eq!(found[0].position.line, 7);
+        let nothing = format!(
+            "{}{}---\n{AM_MAIN}",
+            prometheus(alerting),
+            service("{app: alertmanager}")
+        );
+        assert!(
+            of(&RULE, &nothing)[0]
+                .message
+                .contains("matches no Alertmanager's pods")
+        );
+        let unknown = format!("{}---\n{AM_MAIN}", prometheus(alerting));
+        let found = of(&RULE, &unknown);
+        assert_eq!(found[0].severity, Severity::Warning);
+        assert!(found[0].message.contains("not among the checked objects"));
+    }
+
+    #[test]
+    fn the_operator_headless_service_covers_everything() {
+        let yaml = format!(
+            "{}---\n{AM_MAIN}",
+            prometheus("  alerting:\n    alertmanagers:\n    - {name: alertmanager-operated, port: web}\n")
+        );
+        assert!(of(&RULE, &yaml).is_empty());
+    }
+
+    #[test]
+    fn no_alerting_with_an_alertmanager_in_the_namespace() {
+        let yaml = format!("{}  replicas: 2\n---\n{AM_MAIN}", prometheus(""));
+        let found = of(&RULE, &yaml);
+        assert_eq!(found.len(), 1);
+        assert!(found[0].message.contains("no Alertmanager"), "{}", found[0].message);
+        let elsewhere = format!(
+            "{}  replicas: 2\n---\n{}",
+            prometheus(""),
+            AM_MAIN.replace("monitoring", "other")
+        );
+        assert!(of(&RULE, &elsewhere).is_empty());
+        let additional = format!(
+            "{}  additionalAlertManagerConfigs: {{name: extra, key: am.yaml}}\n---\n{AM_MAIN}",
+            prometheus("")
+        );
+        assert!(of(&RULE, &additional).is_empty());
+    }
+
+    #[test]
+    fn raw_configs() {
+        let config = |alerting: &str| format!("global:\n  external_labels: {{replica: $(POD_NAME)}}\n{alerting}");
+        let service_role = config("alerting:\n  alertmanagers:\n  - kubernetes_sd_configs:\n    - role: service\n");
+        let found = of(&RULE, &service_role);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].position.line, 6);
+        assert!(found[0].fix.contains("role: endpoints"));
+        assert!(of(&RULE, &config("alerting:\n  alertmanagers:\n  - dns_sd_configs: [{names: [_web._tcp.am.monitoring.svc], type: SRV}]\n")).is_empty());
+        let lone = config("alerting:\n  alertmanagers:\n  - static_configs: [{targets: [alertmanager:9093]}]\n");
+        assert!(of(&RULE, &lone)[0].message.contains("single address alertmanager:9093"));
+        let two =
+            config("alerting:\n  alertmanagers:\n  - static_configs: [{targets: [am-0.am:9093, am-1.am:9093]}]\n");
+        assert!(
+            of(&RULE, &two).is_empty(),
+            "two static targets and no Alertmanager to compare with"
+        );
+        let same_twice = config("alerting:\n  alertmanagers:\n  - static_configs: [{targets: [am:9093, 'AM:9093']}]\n");
+        assert_eq!(of(&RULE, &same_twice).len(), 1, "duplicates are one address");
+        let empty = of(&RULE, &config("alerting:\n  alert_relabel_configs: []\n"));
+        assert_eq!(empty[0].severity, Severity::Warning);
+        let no_targets = of(&RULE, &config("alerting:\n  alertmanagers:\n  - scheme: http\n"));
+        assert_eq!(no_targets[0].severity, Severity::Warning);
+    }
+
+    #[test]
+    fn static_targets_against_an_alertmanager_in_scope() {
+        let cm = |targets: &str| {
+            format!(
+                "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: p, namespace: monitoring}}\ndata:\n  prometheus.yml: |\n    alerting:\n      alertmanagers:\n      - static_configs: [{{targets: [{targets}]}}]\n---\n{AM_MAIN}"
+            )
+        };
+        assert_eq!(of(&RULE, &cm("am-0:9093, am-1:9093")).len(), 1);
+        assert!(of(&RULE, &cm("am-0:9093, am-1:9093, am-2:9093")).is_empty());
+        let no_alerting = format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: p, namespace: monitoring}}\ndata:\n  prometheus.yml: |\n    global: {{}}\n---\n{AM_MAIN}"
+        );
+        assert!(of(&RULE, &no_alerting)[0].message.contains("no alerting section"));
+    }
+
+    #[test]
+    fn thanos_ruler_urls() {
+        let ruler = |urls: &str| {
+            format!(
+                "apiVersion: monitoring.coreos.com/v1\nkind: ThanosRuler\nmetadata: {{name: r, namespace: monitoring}}\nspec:\n  replicas: 2\n{urls}---\n{AM_MAIN}"
+            )
+        };
+        assert!(
+            of(
+                &RULE,
+                &ruler("  alertmanagersUrl: [dnssrv+_web._tcp.alertmanager-operated.monitoring.svc.cluster.local]\n")
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            of(&RULE, &ruler("  alertmanagersUrl: [http://alertmanager-main:9093]\n")).len(),
+            1
+        );
+        assert_eq!(of(&RULE, &ruler("")).len(), 1);
+        assert!(of(&RULE, &ruler("  alertmanagersConfig: {name: s, key: k}\n")).is_empty());
+    }
+
+    #[test]
+    fn address_keys() {
+        assert_eq!(address_key("http://AM-0.am:9093/api"), "am-0.am:9093");
+        assert_eq!(address_key("am"), "am:");
+    }
+}

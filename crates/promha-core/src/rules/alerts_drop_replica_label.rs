@@ -1,0 +1,177 @@
+//! alerts-drop-replica-label: replicas send identical alerts.
+
+use regex_lite::Regex;
+
+use super::replica_label::config_replica_label;
+use super::{Emitter, Rule};
+use crate::finding::Severity;
+use crate::node::Node;
+use crate::scope::{PrometheusConfig, Scope};
+
+pub const RULE: Rule = Rule {
+    id: "alerts-drop-replica-label",
+    severity: Severity::Error,
+    summary: "A raw prometheus.yml drops its replica label from alerts it sends to Alertmanager",
+    doc: "Alertmanager deduplicates alerts that carry identical labels. Replicas of one Prometheus \
+fire the same alerts, but each adds its own replica external label, so Alertmanager receives two \
+distinct alerts and notifies twice. `alerting.alert_relabel_configs` must drop the replica label \
+(`action: labeldrop` with a regex matching it). Checked for raw prometheus.yml files and ConfigMap or \
+Secret values that set a replica label (see replica-label) and send alerts; the Prometheus Operator \
+adds this relabeling itself.",
+    bad_example: include_str!("alerts_drop_replica_label/bad.yaml"),
+    good_example: include_str!("alerts_drop_replica_label/good.yaml"),
+    check,
+};
+
+fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
+    for config in &scope.prometheus_configs {
+        let Some((label, _)) = config_replica_label(scope, config) else {
+            continue;
+        };
+        let sends_alerts = config
+            .root
+            .path(&["alerting", "alertmanagers"])
+            .and_then(Node::as_seq)
+            .is_some_and(|a| !a.is_empty());
+        if !sends_alerts || drops_label(config, label) {
+            continue;
+        }
+        let object = scope.object(config.object);
+        out.report(
+            object,
+            config.position_of(&["alerting", "alert_relabel_configs"]),
+            format!(
+                "{} does not drop the replica label {label}: each replica's copy of an alert differs in it, so Alertmanager treats them as different alerts and every notification is sent once per replica.",
+                config.field("alerting.alert_relabel_configs")
+            ),
+            format!("add to alerting.alert_relabel_configs: [{{action: labeldrop, regex: {label}}}]"),
+        );
+    }
+}
+
+/// Whether an alert relabeling removes `label`: a labeldrop whose (anchored)
+/// regex matches it, or a replace that sets it to the empty string.
+fn drops_label(config: &PrometheusConfig<'_>, label: &str) -> bool {
+    let Some(relabelings) = config
+        .root
+        .path(&["alerting", "alert_relabel_configs"])
+        .and_then(Node::as_seq)
+    else {
+        return false;
+    };
+    relabelings.iter().any(|r| {
+        let action = r
+            .get("action")
+            .and_then(Node::as_str)
+            .unwrap_or("replace")
+            .to_ascii_lowercase();
+        match action.as_str() {
+            "labeldrop" => {
+                let pattern = r
+                    .get("regex")
+                    .and_then(Node::scalar_text)
+                    .unwrap_or_else(|| "(.*)".to_string());
+                Regex::new(&format!("^(?:{pattern})$")).is_ok_and(|re| re.is_match(label))
+            }
+            "replace" => {
+                r.get("target_label").and_then(Node::as_str) == Some(label)
+                    && r.get("replacement").and_then(Node::as_str) == Some("")
+            }
+            _ => false,
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::node::Position;
+    use crate::rules::testing::{examples_behave, of};
+
+    #[test]
+    fn examples() {
+        examples_behave(&RULE);
+    }
+
+    #[test]
+    fn points_at_the_alerting_section() {
+        let found = of(&RULE, RULE.bad_example);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].position, Position::new(7, 1));
+        assert_eq!(
+            found[0].fix,
+            "add to alerting.alert_relabel_configs: [{action: labeldrop, regex: replica}]"
+        );
+    }
+
+    fn with_relabeling(relabeling: &str) -> String {
+        format!(
+            "global:\n  external_labels: {{prometheus_replica: $(POD_NAME)}}\nalerting:\n  alert_relabel_configs:\n{relabeling}  alertmanagers:\n  - static_configs: [{{targets: [am-0:9093, am-1:9093]}}]\n"
+        )
+    }
+
+    #[test]
+    fn regexes_are_anchored_like_prometheus() {
+        assert!(
+            of(
+                &RULE,
+                &with_relabeling("  - {action: labeldrop, regex: prometheus_replica|replica}\n")
+            )
+            .is_empty()
+        );
+        assert!(
+            of(
+                &RULE,
+                &with_relabeling("  - {action: labeldrop, regex: \"prometheus_.*\"}\n")
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            of(&RULE, &with_relabeling("  - {action: labeldrop, regex: replica}\n")).len(),
+            1,
+            "unanchored match does not count"
+        );
+        assert_eq!(
+            of(&RULE, &with_relabeling("  - {action: labeldrop, regex: \"(\"}\n")).len(),
+            1,
+            "an invalid regex drops nothing"
+        );
+        assert_eq!(
+            of(
+                &RULE,
+                &with_relabeling("  - {action: labelkeep, regex: prometheus_replica}\n")
+            )
+            .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn replacing_with_empty_removes_the_label() {
+        assert!(
+            of(
+                &RULE,
+                &with_relabeling("  - {target_label: prometheus_replica, replacement: \"\"}\n")
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn configs_without_alerting_or_replica_label_are_left_to_other_rules() {
+        assert!(
+            of(
+                &RULE,
+                "global:\n  external_labels: {replica: $(POD_NAME)}\nscrape_configs: []\n"
+            )
+            .is_empty()
+        );
+        assert!(
+            of(
+                &RULE,
+                "alerting:\n  alertmanagers:\n  - static_configs: [{targets: [am:9093]}]\n"
+            )
+            .is_empty()
+        );
+    }
+}

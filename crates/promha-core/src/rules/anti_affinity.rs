@@ -1,0 +1,527 @@
+//! anti-affinity: replicas are kept on different nodes.
+
+use super::{Emitter, Rule, flow_map};
+use crate::document::Object;
+use crate::finding::Severity;
+use crate::node::{Node, Position};
+use crate::scope::Scope;
+use crate::selector::LabelSelector;
+use crate::settings::AntiAffinityMode;
+use crate::workload::Workload;
+
+pub const RULE: Rule = Rule {
+    id: "anti-affinity",
+    severity: Severity::Error,
+    summary: "Replicas are kept apart by pod anti-affinity or a topology spread constraint that selects their own pods",
+    doc: "Replicas on one node fail together. The operator adds no anti-affinity of its own, and the \
+commonest silent failure is a term whose labelSelector matches none of the pods: it is accepted, and \
+keeps nothing apart. Checked for workloads with 2 or more replicas (per shard). Satisfied by a \
+podAntiAffinity term on the setting `topologyKey` (default kubernetes.io/hostname; a zone or region \
+key also keeps pods on different nodes) whose labelSelector matches the workload's own pods, or by a \
+topologySpreadConstraint on that key with maxSkew 1 whose selector matches them (for operator \
+resources, `additionalLabelSelectors: OnResource|OnShard` counts as matching). A required term or a \
+DoNotSchedule constraint always counts; a preferred term or a ScheduleAnyway constraint counts unless \
+the setting `antiAffinity` is `required`.",
+    bad_example: include_str!("anti_affinity/bad.yaml"),
+    good_example: include_str!("anti_affinity/good.yaml"),
+    check,
+};
+
+/// How strongly a term or constraint keeps replicas apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Strength {
+    None,
+    Preferred,
+    Required,
+}
+
+/// Why a term or constraint does not keep the replicas apart.
+enum Flaw {
+    /// Its selector matches none of the pods.
+    SelectsNone { selector: String },
+    /// It is on another topology key.
+    OtherKey(String),
+    /// A spread constraint allowing more than one pod of skew.
+    Skew(i64),
+}
+
+struct Candidate {
+    path: String,
+    position: Position,
+    strength: Strength,
+    flaw: Option<Flaw>,
+}
+
+/// Keys of domains that contain whole nodes: anti-affinity across them keeps
+/// pods on different nodes too.
+const COARSER_THAN_NODE: &[&str] = &[
+    "topology.kubernetes.io/zone",
+    "topology.kubernetes.io/region",
+    "failure-domain.beta.kubernetes.io/zone",
+    "failure-domain.beta.kubernetes.io/region",
+];
+
+fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
+    let settings = scope.settings;
+    for workload in scope.workloads.iter().filter(|w| w.is_replicated()) {
+        let object = scope.object(workload.object);
+        let candidates = candidates(scope, workload, object);
+        let needed = match settings.anti_affinity {
+            AntiAffinityMode::Required => Strength::Required,
+            AntiAffinityMode::Preferred => Strength::Preferred,
+        };
+        let best = candidates
+            .iter()
+            .filter(|c| c.flaw.is_none())
+            .map(|c| c.strength)
+            .max()
+            .unwrap_or(Strength::None);
+        if best >= needed {
+            continue;
+        }
+        report(scope, workload, object, &candidates, best, out);
+    }
+}
+
+fn candidates(scope: &Scope<'_>, workload: &Workload<'_>, object: &Object<'_>) -> Vec<Candidate> {
+    let mut found = Vec::new();
+    let Some(pod_spec) = workload.pod_spec(object) else {
+        return found;
+    };
+    let anti = pod_spec.path(&["affinity", "podAntiAffinity"]);
+    let required = anti
+        .and_then(|a| a.get("requiredDuringSchedulingIgnoredDuringExecution"))
+        .and_then(Node::as_seq)
+        .unwrap_or_default();
+    for (i, term) in required.iter().enumerate() {
+        let path = workload.pod_spec_path(&format!(
+            "affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[{i}]"
+        ));
+        found.push(affinity_term(scope, workload, object, term, path, Strength::Required));
+    }
+    let preferred = anti
+        .and_then(|a| a.get("preferredDuringSchedulingIgnoredDuringExecution"))
+        .and_then(Node::as_seq)
+        .unwrap_or_default();
+    for (i, weighted) in preferred.iter().enumerate() {
+        let Some(term) = weighted.get("podAffinityTerm") else {
+            continue;
+        };
+        let path = workload.pod_spec_path(&format!(
+            "affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[{i}].podAffinityTerm"
+        ));
+        found.push(affinity_term(scope, workload, object, term, path, Strength::Preferred));
+    }
+    let constraints = pod_spec
+        .get("topologySpreadConstraints")
+        .and_then(Node::as_seq)
+        .unwrap_or_default();
+    for (i, constraint) in constraints.iter().enumerate() {
+        let path = workload.pod_spec_path(&format!("topologySpreadConstraints[{i}]"));
+        if let Some(candidate) = spread_constraint(scope, workload, constraint, path) {
+            found.push(candidate);
+        }
+    }
+    found
+}
+
+fn affinity_term(
+    scope: &Scope<'_>,
+    workload: &Workload<'_>,
+    object: &Object<'_>,
+    term: &Node,
+    path: String,
+    strength: Strength,
+) -> Candidate {
+    let settings = scope.settings;
+    let key = term.get("topologyKey").and_then(Node::as_str).unwrap_or_default();
+    let key_ok = key == settings.topology_key
+        || (settings.topology_key == "kubernetes.io/hostname" && COARSER_THAN_NODE.contains(&key));
+    let flaw = if !key_ok {
+        Some(Flaw::OtherKey(key.to_string()))
+    } else {
+        let selector = term.get("labelSelector").filter(|s| !s.is_null());
+        match selector {
+            None => Some(Flaw::SelectsNone {
+                selector: "no labelSelector (which selects no pods)".to_string(),
+            }),
+            Some(node) => {
+                let selector = LabelSelector::from_node(node);
+                let mismatched = term
+                    .get("mismatchLabelKeys")
+                    .and_then(Node::as_seq)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(Node::as_str)
+                    .any(|k| {
+                        workload.base_labels.labels.contains_key(k) || workload.base_labels.any_value.contains(&k)
+                    });
+                if mismatched || !selects_every_shard(&selector, workload) || !same_namespace(term, object) {
+                    Some(Flaw::SelectsNone {
+                        selector: format!("labelSelector `{selector}`"),
+                    })
+                } else {
+                    None
+                }
+            }
+        }
+    };
+    Candidate {
+        position: term
+            .get("labelSelector")
+            .filter(|_| matches!(flaw, Some(Flaw::SelectsNone { .. })))
+            .map_or(term.position, |s| s.position),
+        path,
+        strength,
+        flaw,
+    }
+}
+
+/// Pods of every shard must be selected: a term on shard 0's labels leaves
+/// the other shards' replicas free to share nodes.
+fn selects_every_shard(selector: &LabelSelector, workload: &Workload<'_>) -> bool {
+    (0..workload.shards).all(|shard| selector.matches(&workload.pod_labels(shard)))
+}
+
+/// A term listing other namespaces (and no namespace selector) looks at
+/// pods there, not at this workload's.
+fn same_namespace(term: &Node, object: &Object<'_>) -> bool {
+    let namespaces: Vec<&str> = term
+        .get("namespaces")
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(Node::as_str)
+        .collect();
+    let has_namespace_selector = term.get("namespaceSelector").is_some_and(|n| !n.is_null());
+    namespaces.is_empty() || has_namespace_selector || namespaces.contains(&object.namespace.as_str())
+}
+
+fn spread_constraint(scope: &Scope<'_>, workload: &Workload<'_>, constraint: &Node, path: String) -> Option<Candidate> {
+    let key = constraint.get("topologyKey").and_then(Node::as_str)?;
+    let max_skew = constraint
+        .get("maxSkew")
+        .and_then(|n| n.scalar_text())?
+        .parse::<i64>()
+        .ok()?;
+    let strength = match constraint.get("whenUnsatisfiable").and_then(Node::as_str) {
+        Some("ScheduleAnyway") => Strength::Preferred,
+        _ => Strength::Required,
+    };
+    // The operator adds its own labels for the resource (or shard) to the selector.
+    let operator_selects = workload.operator
+        && matches!(
+            constraint.get("additionalLabelSelectors").and_then(Node::as_str),
+            Some("OnResource" | "OnShard")
+        );
+    let selector = constraint
+        .get("labelSelector")
+        .filter(|s| !s.is_null())
+        .map(LabelSelector::from_node);
+    let selects = match (&selector, operator_selects) {
+        (Some(s), _) => selects_every_shard(s, workload),
+        (None, operator) => operator,
+    };
+    let flaw = if key != scope.settings.topology_key {
+        Some(Flaw::OtherKey(key.to_string()))
+    } else if !selects {
+        Some(Flaw::SelectsNone {
+            selector: match &selector {
+                Some(s) => format!("labelSelector `{s}`"),
+                None => "no labelSelector (which counts no pods)".to_string(),
+            },
+        })
+    } else if max_skew != 1 {
+        Some(Flaw::Skew(max_skew))
+    } else {
+        None
+    };
+    Some(Candidate {
+        path,
+        position: match flaw {
+            Some(Flaw::Skew(_)) => constraint.get("maxSkew").map_or(constraint.position, |n| n.position),
+            Some(Flaw::SelectsNone { .. }) => constraint
+                .get("labelSelector")
+                .map_or(constraint.position, |n| n.position),
+            _ => constraint.position,
+        },
+        strength,
+        flaw,
+    })
+}
+
+fn report(
+    scope: &Scope<'_>,
+    workload: &Workload<'_>,
+    object: &Object<'_>,
+    candidates: &[Candidate],
+    best: Strength,
+    out: &mut Emitter<'_>,
+) {
+    let settings = scope.settings;
+    let key = &settings.topology_key;
+    let noun = workload.app.noun();
+    let replicas = workload.replicas.unwrap_or(0);
+    let labels = flow_map(&workload.identifying_labels(object));
+    let required_mode = settings.anti_affinity == AntiAffinityMode::Required;
+    let term_fix = if required_mode {
+        format!(
+            "set {}: [{{topologyKey: {key}, labelSelector: {{matchLabels: {labels}}}}}]",
+            workload.pod_spec_path("affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution")
+        )
+    } else {
+        format!(
+            "set {}: [{{weight: 100, podAffinityTerm: {{topologyKey: {key}, labelSelector: {{matchLabels: {labels}}}}}}}]",
+            workload.pod_spec_path("affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution")
+        )
+    };
+    let consequence = format!("the {replicas} {noun} replicas can all be scheduled on one node and fail with it");
+
+    // The most telling explanation first: a selector that matches nothing.
+    let mut reported = false;
+    for candidate in candidates {
+        let Some(flaw) = &candidate.flaw else { continue };
+        let (message, fix) = match flaw {
+            Flaw::SelectsNone { selector } => (
+                format!(
+                    "{} has {selector}, which matches none of the pods of {} (they carry {}): it keeps nothing apart, so {consequence}.",
+                    candidate.path,
+                    object.display(),
+                    workload.pod_labels(0).describe()
+                ),
+                format!("set {}.labelSelector.matchLabels: {labels}", candidate.path),
+            ),
+            Flaw::Skew(skew) => (
+                format!(
+                    "{} has maxSkew {skew}, which lets {skew} more replicas share a node than another; {consequence}.",
+                    candidate.path
+                ),
+                format!("set {}.maxSkew: 1", candidate.path),
+            ),
+            Flaw::OtherKey(other) => (
+                format!(
+                    "{} spreads pods over topology key {:?}, not {key}, so {consequence}.",
+                    candidate.path, other
+                ),
+                format!("set {}.topologyKey: {key}", candidate.path),
+            ),
+        };
+        out.report(object, candidate.position, message, fix);
+        reported = true;
+    }
+    if reported {
+        return;
+    }
+    if best == Strength::Preferred && required_mode {
+        for candidate in candidates.iter().filter(|c| c.strength == Strength::Preferred) {
+            out.report(
+                object,
+                candidate.position,
+                format!(
+                    "{} only prefers spreading the {noun} replicas; with antiAffinity: required a preference is not enough, since the scheduler ignores it when nodes are short.",
+                    candidate.path
+                ),
+                if candidate.path.contains("topologySpreadConstraints") {
+                    format!("set {}.whenUnsatisfiable: DoNotSchedule", candidate.path)
+                } else {
+                    term_fix.clone()
+                },
+            );
+        }
+        return;
+    }
+    let position = workload
+        .pod_spec(object)
+        .and_then(|spec| spec.get("affinity"))
+        .map(|a| a.position)
+        .or(match workload.replicas_field {
+            crate::workload::Replicas::Set(_, node) => Some(node.position),
+            _ => None,
+        })
+        .unwrap_or_else(|| object.position_of(workload.pod_spec_keys));
+    out.report(
+        object,
+        position,
+        format!(
+            "{} has no pod anti-affinity or topology spread constraint on {key}: {consequence}.",
+            object.display()
+        ),
+        term_fix,
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testing::{examples_behave, of, of_with};
+    use crate::settings::Settings;
+
+    fn prometheus(spec_extra: &str) -> String {
+        format!(
+            "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {{name: k8s, namespace: monitoring}}\nspec:\n  replicas: 2\n{spec_extra}"
+        )
+    }
+
+    #[test]
+    fn examples() {
+        examples_behave(&RULE);
+    }
+
+    #[test]
+    fn a_selector_matching_no_pod_is_named() {
+        let found = of(&RULE, RULE.bad_example);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].message.contains("`app=prometheus`"), "{}", found[0].message);
+        assert!(
+            found[0].message.contains("matches none of the pods"),
+            "{}",
+            found[0].message
+        );
+        assert_eq!(found[0].position.line, 15, "points at the labelSelector");
+        assert!(
+            found[0].fix.contains("app.kubernetes.io/instance: k8s"),
+            "{}",
+            found[0].fix
+        );
+    }
+
+    #[test]
+    fn nothing_at_all_is_reported_with_a_paste_ready_fix() {
+        let found = of(&RULE, &prometheus(""));
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].message.contains("no pod anti-affinity"),
+            "{}",
+            found[0].message
+        );
+        assert_eq!(found[0].position.line, 5, "points at replicas");
+        assert_eq!(
+            found[0].fix,
+            "set spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution: [{weight: 100, podAffinityTerm: {topologyKey: kubernetes.io/hostname, labelSelector: {matchLabels: {app.kubernetes.io/name: prometheus, app.kubernetes.io/instance: k8s}}}}]"
+        );
+    }
+
+    #[test]
+    fn single_replicas_are_not_checked() {
+        let yaml =
+            "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {name: k8s}\nspec: {replicas: 1}\n";
+        assert!(of(&RULE, yaml).is_empty());
+    }
+
+    #[test]
+    fn preferred_counts_unless_required_is_asked() {
+        let yaml = prometheus(
+            "  affinity:\n    podAntiAffinity:\n      preferredDuringSchedulingIgnoredDuringExecution:\n      - weight: 100\n        podAffinityTerm:\n          topologyKey: kubernetes.io/hostname\n          labelSelector: {matchLabels: {prometheus: k8s}}\n",
+        );
+        assert!(of(&RULE, &yaml).is_empty());
+        let required = Settings {
+            anti_affinity: AntiAffinityMode::Required,
+            ..Settings::default()
+        };
+        let found = of_with(&RULE, &yaml, &required);
+        assert_eq!(found.len(), 1);
+        assert!(found[0].message.contains("only prefers"), "{}", found[0].message);
+        assert!(found[0].fix.contains("requiredDuringScheduling"), "{}", found[0].fix);
+    }
+
+    #[test]
+    fn topology_spread_constraints() {
+        let tsc = |extra: &str| {
+            prometheus(&format!(
+                "  topologySpreadConstraints:\n  - maxSkew: 1\n    topologyKey: kubernetes.io/hostname\n{extra}"
+            ))
+        };
+        // The operator's additionalLabelSelectors selects the resource's pods.
+        assert!(
+            of(
+                &RULE,
+                &tsc("    whenUnsatisfiable: DoNotSchedule\n    additionalLabelSelectors: OnResource\n")
+            )
+            .is_empty()
+        );
+        assert!(
+            of(
+                &RULE,
+                &tsc("    labelSelector: {matchLabels: {operator.prometheus.io/name: k8s}}\n")
+            )
+            .is_empty()
+        );
+        let none = of(&RULE, &tsc("    whenUnsatisfiable: DoNotSchedule\n"));
+        assert!(none[0].message.contains("no labelSelector"), "{}", none[0].message);
+        let anyway =
+            tsc("    whenUnsatisfiable: ScheduleAnyway\n    labelSelector: {matchLabels: {prometheus: k8s}}\n");
+        assert!(of(&RULE, &anyway).is_empty());
+        let required = Settings {
+            anti_affinity: AntiAffinityMode::Required,
+            ..Settings::default()
+        };
+        let found = of_with(&RULE, &anyway, &required);
+        assert!(
+            found[0].fix.ends_with("whenUnsatisfiable: DoNotSchedule"),
+            "{}",
+            found[0].fix
+        );
+        let skewed = prometheus(
+            "  topologySpreadConstraints:\n  - maxSkew: 2\n    topologyKey: kubernetes.io/hostname\n    labelSelector: {matchLabels: {prometheus: k8s}}\n",
+        );
+        let found = of(&RULE, &skewed);
+        assert!(found[0].message.contains("maxSkew 2"), "{}", found[0].message);
+        assert_eq!(found[0].fix, "set spec.topologySpreadConstraints[0].maxSkew: 1");
+    }
+
+    #[test]
+    fn topology_keys() {
+        let term = |key: &str| {
+            prometheus(&format!(
+                "  affinity:\n    podAntiAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution:\n      - topologyKey: {key}\n        labelSelector: {{matchLabels: {{prometheus: k8s}}}}\n"
+            ))
+        };
+        assert!(
+            of(&RULE, &term("topology.kubernetes.io/zone")).is_empty(),
+            "a zone contains whole nodes"
+        );
+        let found = of(&RULE, &term("rack"));
+        assert!(found[0].message.contains("\"rack\""), "{}", found[0].message);
+        let zone_setting = Settings {
+            topology_key: "topology.kubernetes.io/zone".into(),
+            ..Settings::default()
+        };
+        assert_eq!(of_with(&RULE, &term("kubernetes.io/hostname"), &zone_setting).len(), 1);
+    }
+
+    #[test]
+    fn every_shard_must_be_selected() {
+        let yaml = prometheus(
+            "  shards: 2\n  affinity:\n    podAntiAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution:\n      - topologyKey: kubernetes.io/hostname\n        labelSelector: {matchLabels: {prometheus: k8s, operator.prometheus.io/shard: \"0\"}}\n",
+        );
+        assert_eq!(of(&RULE, &yaml).len(), 1);
+    }
+
+    #[test]
+    fn other_namespaces_and_mismatch_keys_do_not_count() {
+        let yaml = prometheus(
+            "  affinity:\n    podAntiAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution:\n      - topologyKey: kubernetes.io/hostname\n        namespaces: [other]\n        labelSelector: {matchLabels: {prometheus: k8s}}\n",
+        );
+        assert_eq!(of(&RULE, &yaml).len(), 1);
+        let yaml = prometheus(
+            "  affinity:\n    podAntiAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution:\n      - topologyKey: kubernetes.io/hostname\n        mismatchLabelKeys: [prometheus]\n        labelSelector: {matchLabels: {prometheus: k8s}}\n",
+        );
+        assert_eq!(of(&RULE, &yaml).len(), 1);
+    }
+
+    #[test]
+    fn plain_statefulsets_use_their_template() {
+        let sts = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: am, namespace: mon}\nspec:\n  replicas: 3\n  selector: {matchLabels: {app: am}}\n  template:\n    metadata: {labels: {app: am}}\n    spec:\n      affinity:\n        podAntiAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n          - topologyKey: kubernetes.io/hostname\n            labelSelector: {matchLabels: {app: alertmanager}}\n      containers: [{name: am, image: prom/alertmanager:v0.27.0}]\n";
+        let found = of(&RULE, sts);
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].message.starts_with("spec.template.spec.affinity"),
+            "{}",
+            found[0].message
+        );
+        assert_eq!(
+            found[0].fix,
+            "set spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].labelSelector.matchLabels: {app: am}"
+        );
+    }
+}

@@ -1,0 +1,233 @@
+//! invalid-resource: fields promha reads have the types Kubernetes expects.
+
+use std::collections::HashSet;
+
+use super::{Emitter, RULES, Rule};
+use crate::document::{IGNORE_ANNOTATION, Object};
+use crate::finding::{Finding, ResourceRef, Severity};
+use crate::schema::{check_object, check_prometheus_config};
+use crate::scope::Scope;
+use crate::settings::Settings;
+use crate::yaml::ReadError;
+
+pub const RULE: Rule = Rule {
+    id: "invalid-resource",
+    severity: Severity::Error,
+    summary: "Watched resources and configs are well-formed, with every field promha reads of the right type",
+    doc: "A field of the wrong type (`replicas: \"two\"`, `affinity: 5`) makes the API server refuse \
+the object, or leaves promha unable to tell what was meant; the finding names the field and the value. \
+The CLI and the web page go further: a field the resource does not have (`replica: 3`) is reported \
+with the closest real name, since the API server prunes unknown fields silently and whatever it was \
+meant to set stays at its default. Their `--crd` option validates resources against your own \
+CustomResourceDefinitions instead of promha's compact schema. Files that cannot be read as YAML or \
+JSON, resources without metadata.name and `promha.io/ignore` annotations naming unknown rules are \
+reported here too.",
+    bad_example: include_str!("invalid_resource/bad.yaml"),
+    good_example: include_str!("invalid_resource/good.yaml"),
+    check,
+};
+
+fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
+    let options = scope.options;
+    let workload_objects: HashSet<usize> = scope.workloads.iter().map(|w| w.object).collect();
+    for (index, object) in scope.objects.iter().enumerate() {
+        if object.standalone_config {
+            continue;
+        }
+        let watched = workload_objects.contains(&index);
+        let has_crd = options
+            .crds
+            .iter()
+            .any(|c| c.group == object.group && c.kind == object.kind);
+        if watched || has_crd {
+            for issue in check_object(object, options.unknown_fields, &options.crds) {
+                out.report(object, issue.position, issue.message, issue.fix);
+            }
+        }
+        if watched && object.name.is_empty() {
+            out.report(
+                object,
+                object.position_of(&["metadata"]),
+                format!("this {} has no metadata.name", object.kind),
+                "add metadata.name",
+            );
+        }
+        check_ignore_annotation(object, out);
+    }
+    for config in &scope.prometheus_configs {
+        let object = scope.object(config.object);
+        for issue in check_prometheus_config(config.root) {
+            let message = if config.location.is_empty() {
+                issue.message
+            } else {
+                format!("{}: {}", config.location, issue.message)
+            };
+            out.report(object, issue.position, message, issue.fix);
+        }
+    }
+}
+
+fn check_ignore_annotation(object: &Object<'_>, out: &mut Emitter<'_>) {
+    let Some(annotation) = object.ignore_annotation() else {
+        return;
+    };
+    let Some(list) = annotation.as_str() else {
+        out.report(
+            object,
+            annotation.position,
+            format!("the {IGNORE_ANNOTATION} annotation must be a string, but is {}", annotation.describe()),
+            format!("write it as a quoted, comma-separated list of rule ids, e.g. {IGNORE_ANNOTATION}: \"pod-disruption-budget\""),
+        );
+        return;
+    };
+    for name in list.split(',').map(str::trim).filter(|n| !n.is_empty() && *n != "all") {
+        if RULES.iter().any(|r| r.id == name) {
+            continue;
+        }
+        let ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
+        let hint = crate::settings::suggest(name, ids.iter().copied())
+            .map(|s| format!("did you mean {s}? "))
+            .unwrap_or_default();
+        out.warn(
+            object,
+            annotation.position,
+            format!("{IGNORE_ANNOTATION} names {name:?}, which is not a promha rule: nothing is ignored for it"),
+            format!("{hint}rules are {}", ids.join(", ")),
+        );
+    }
+}
+
+/// The finding for a text that cannot be read, if the rule is on.
+pub fn unreadable(file: &str, error: &ReadError, settings: &Settings) -> Option<Finding> {
+    let severity = settings.severity_for(RULE.id, RULE.severity)?;
+    let name = file.rsplit(['/', '\\']).next().unwrap_or(file);
+    Some(Finding {
+        rule: RULE.id,
+        severity,
+        resource: ResourceRef {
+            api_version: None,
+            kind: "file".to_string(),
+            namespace: None,
+            name: name.to_string(),
+        },
+        file: file.to_string(),
+        position: error.position,
+        message: format!(
+            "cannot read {name}: {}; none of its documents were checked",
+            error.message
+        ),
+        fix: if error.position.is_known() {
+            format!(
+                "fix the YAML at line {}, column {}",
+                error.position.line, error.position.column
+            )
+        } else {
+            "fix the YAML".to_string()
+        },
+        document: usize::MAX,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::read_text;
+    use crate::node::Position;
+    use crate::rules::testing::{examples_behave, of};
+    use crate::yaml::ReadLimits;
+    use crate::{CheckOptions, Source, check, lint};
+
+    #[test]
+    fn examples() {
+        examples_behave(&RULE);
+    }
+
+    #[test]
+    fn wrong_type_is_named_and_unknown_fields_need_the_option() {
+        let found = of(&RULE, RULE.bad_example);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].position, Position::new(9, 3));
+        let docs = read_text("p.yaml", RULE.bad_example, &ReadLimits::default()).unwrap();
+        let strict = CheckOptions {
+            unknown_fields: true,
+            ..CheckOptions::default()
+        };
+        let found: Vec<_> = check(&docs, &Settings::default(), &strict)
+            .into_iter()
+            .filter(|f| f.rule == RULE.id)
+            .collect();
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(found[1].position, Position::new(10, 3));
+        assert_eq!(found[1].fix, "rename `replica` to `replicas`");
+    }
+
+    #[test]
+    fn unrelated_workloads_are_not_validated() {
+        let nginx = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: two\n  template:\n    spec:\n      containers: [{name: web, image: nginx}]\n";
+        assert!(of(&RULE, nginx).is_empty());
+    }
+
+    #[test]
+    fn raw_configs_are_typed_too() {
+        let found = of(&RULE, "global:\n  external_labels: [replica]\n");
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].message.contains("`global.external_labels` must be a map"),
+            "{}",
+            found[0].message
+        );
+    }
+
+    #[test]
+    fn missing_name_and_unknown_ignored_rules() {
+        let found = of(
+            &RULE,
+            "apiVersion: monitoring.coreos.com/v1\nkind: Alertmanager\nmetadata: {namespace: m}\nspec: {replicas: 2}\n",
+        );
+        assert!(
+            found.iter().any(|f| f.message.contains("no metadata.name")),
+            "{found:?}"
+        );
+        let found = of(
+            &RULE,
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations: {promha.io/ignore: \"anti-affinty, pod-disruption-budget\"}\n",
+        );
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].severity, Severity::Warning);
+        assert!(
+            found[0].fix.starts_with("did you mean anti-affinity?"),
+            "{}",
+            found[0].fix
+        );
+    }
+
+    #[test]
+    fn unreadable_files_are_findings_and_the_rest_is_checked() {
+        let report = lint(
+            &[
+                Source {
+                    file: "dir/broken.yaml",
+                    text: "a: [1, 2\n",
+                },
+                Source {
+                    file: "ok.yaml",
+                    text: RULE.bad_example,
+                },
+            ],
+            &Settings::default(),
+            &CheckOptions::default(),
+        );
+        let broken: Vec<_> = report.findings.iter().filter(|f| f.file == "dir/broken.yaml").collect();
+        assert_eq!(broken.len(), 1);
+        assert_eq!(broken[0].resource.name, "broken.yaml");
+        assert!(broken[0].position.is_known());
+        assert!(
+            report
+                .findings
+                .iter()
+                .any(|f| f.file == "ok.yaml" && f.rule == "invalid-resource")
+        );
+        assert_eq!(report.files, 2);
+        assert_eq!(report.documents, 1);
+    }
+}

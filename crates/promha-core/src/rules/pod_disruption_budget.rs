@@ -1,0 +1,135 @@
+//! pod-disruption-budget: voluntary evictions take one replica at a time.
+
+use super::{Emitter, Rule, flow_map};
+use crate::finding::Severity;
+use crate::scope::Scope;
+use crate::workload::Replicas;
+
+pub const RULE: Rule = Rule {
+    id: "pod-disruption-budget",
+    severity: Severity::Warning,
+    summary: "Replicated workloads have a PodDisruptionBudget selecting their pods",
+    doc: "Anti-affinity protects against a node failing; a PodDisruptionBudget protects against the \
+voluntary evictions of node drains, cluster upgrades and autoscaler scale-downs, which otherwise may \
+evict every replica at once. Checked for workloads with 2 or more replicas: some PodDisruptionBudget \
+in the same namespace must select the pods of every shard (a null selector selects nothing; an empty \
+one selects every pod in the namespace). In admission the policy looks PodDisruptionBudgets up in the \
+cluster; the setting `podDisruptionBudget: false` turns the rule and the lookup off.",
+    bad_example: include_str!("pod_disruption_budget/bad.yaml"),
+    good_example: include_str!("pod_disruption_budget/good.yaml"),
+    check,
+};
+
+fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
+    if !scope.settings.pod_disruption_budget {
+        return;
+    }
+    for workload in scope.workloads.iter().filter(|w| w.is_replicated()) {
+        let object = scope.object(workload.object);
+        let protected = (0..workload.shards).all(|shard| {
+            let labels = workload.pod_labels(shard);
+            scope
+                .disruption_budgets_in(&object.namespace)
+                .any(|pdb| pdb.selector.as_ref().is_some_and(|s| s.matches(&labels)))
+        });
+        if protected {
+            continue;
+        }
+        let replicas = workload.replicas.unwrap_or(2);
+        let position = match workload.replicas_field {
+            Replicas::Set(_, node) => node.position,
+            _ => object.position_of(&["metadata", "name"]),
+        };
+        out.report(
+            object,
+            position,
+            format!(
+                "no PodDisruptionBudget in namespace {} selects the pods of {}: a node drain or cluster upgrade may evict all {replicas} replicas at once.",
+                object.namespace,
+                object.display()
+            ),
+            format!(
+                "add a PodDisruptionBudget in namespace {} with spec.maxUnavailable: 1 and spec.selector.matchLabels: {}",
+                object.namespace,
+                flow_map(&workload.identifying_labels(object))
+            ),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testing::{examples_behave, of, of_with};
+    use crate::settings::Settings;
+
+    const AM: &str = "apiVersion: monitoring.coreos.com/v1\nkind: Alertmanager\nmetadata: {name: main, namespace: monitoring}\nspec: {replicas: 3}\n";
+
+    fn pdb(namespace: &str, selector: &str) -> String {
+        format!(
+            "---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {{name: am, namespace: {namespace}}}\nspec:\n  maxUnavailable: 1\n  selector: {selector}\n"
+        )
+    }
+
+    #[test]
+    fn examples() {
+        examples_behave(&RULE);
+    }
+
+    #[test]
+    fn is_a_warning_pointing_at_replicas_with_a_ready_fix() {
+        let found = of(&RULE, AM);
+        assert_eq!(found[0].severity, Severity::Warning);
+        assert_eq!(found[0].position.line, 4);
+        assert_eq!(
+            found[0].fix,
+            "add a PodDisruptionBudget in namespace monitoring with spec.maxUnavailable: 1 and spec.selector.matchLabels: {app.kubernetes.io/name: alertmanager, app.kubernetes.io/instance: main}"
+        );
+    }
+
+    #[test]
+    fn budgets_must_select_the_pods_in_the_same_namespace() {
+        assert!(
+            of(
+                &RULE,
+                &format!("{AM}{}", pdb("monitoring", "{matchLabels: {alertmanager: main}}"))
+            )
+            .is_empty()
+        );
+        assert!(
+            of(&RULE, &format!("{AM}{}", pdb("monitoring", "{}"))).is_empty(),
+            "an empty selector selects every pod"
+        );
+        assert_eq!(
+            of(&RULE, &format!("{AM}{}", pdb("monitoring", "null"))).len(),
+            1,
+            "a null selector selects nothing"
+        );
+        assert_eq!(
+            of(
+                &RULE,
+                &format!("{AM}{}", pdb("other", "{matchLabels: {alertmanager: main}}"))
+            )
+            .len(),
+            1
+        );
+        assert_eq!(
+            of(
+                &RULE,
+                &format!("{AM}{}", pdb("monitoring", "{matchLabels: {alertmanager: other}}"))
+            )
+            .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn the_setting_turns_it_off_and_single_replicas_need_none() {
+        let off = Settings {
+            pod_disruption_budget: false,
+            ..Settings::default()
+        };
+        assert!(of_with(&RULE, AM, &off).is_empty());
+        assert!(of(&RULE, &AM.replace("replicas: 3", "replicas: 1")).is_empty());
+    }
+}

@@ -1,0 +1,98 @@
+//! session-affinity: a query client sticks to one Prometheus replica.
+
+use super::{Emitter, Rule};
+use crate::finding::Severity;
+use crate::scope::Scope;
+use crate::workload::App;
+
+pub const RULE: Rule = Rule {
+    id: "session-affinity",
+    severity: Severity::Warning,
+    summary: "Services in front of replicated Prometheus pods use sessionAffinity: ClientIP",
+    doc: "Replicas of one Prometheus hold slightly different data: scrapes happen at different \
+moments, and a restarted replica has gaps. A Service that load-balances each query to a random \
+replica makes dashboards flicker between them and rate() jump. Checked for non-headless Services that \
+select the pods of a Prometheus with 2 or more replicas; the operator's headless `prometheus-operated` \
+is exempt. (Thanos Query or a similar deduplicating layer in front is the thorough fix.)",
+    bad_example: include_str!("session_affinity/bad.yaml"),
+    good_example: include_str!("session_affinity/good.yaml"),
+    check,
+};
+
+fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
+    for service in &scope.services {
+        let object = scope.object(service.object);
+        if service.headless || object.name == "prometheus-operated" || service.session_affinity == Some("ClientIP") {
+            continue;
+        }
+        let Some(selector) = &service.selector else { continue };
+        let Some(prometheus) = scope
+            .workloads_in(&object.namespace)
+            .find(|w| w.app == App::Prometheus && w.is_replicated() && scope.selects(selector, w))
+        else {
+            continue;
+        };
+        let position = object
+            .spec()
+            .and_then(|s| s.get("sessionAffinity").or_else(|| s.get("selector")))
+            .map_or(object.root.position, |n| n.position);
+        out.report(
+            object,
+            position,
+            format!(
+                "{} balances queries across the {} replicas of {} without session affinity: each query may hit another replica with slightly different data, so dashboards flicker and rates jump.",
+                object.display(),
+                prometheus.replicas.unwrap_or(2),
+                scope.object(prometheus.object).display()
+            ),
+            "set spec.sessionAffinity: ClientIP",
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testing::{examples_behave, of};
+
+    #[test]
+    fn examples() {
+        examples_behave(&RULE);
+    }
+
+    #[test]
+    fn points_at_the_selector() {
+        let found = of(&RULE, RULE.bad_example);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].resource.kind, "Service");
+        assert_eq!(found[0].position.line, 46);
+    }
+
+    #[test]
+    fn headless_and_operated_services_are_exempt() {
+        let headless = RULE.bad_example.replace("spec:\n  selector:\n    app.kubernetes.io/name: prometheus\n    app.kubernetes.io/instance: k8s\n  ports", "spec:\n  clusterIP: None\n  selector:\n    app.kubernetes.io/name: prometheus\n    app.kubernetes.io/instance: k8s\n  ports");
+        assert_ne!(headless, RULE.bad_example);
+        assert!(of(&RULE, &headless).is_empty());
+        let operated = RULE.bad_example.replace(
+            "name: prometheus-k8s\n  namespace: monitoring\nspec:\n  selector",
+            "name: prometheus-operated\n  namespace: monitoring\nspec:\n  selector",
+        );
+        assert_ne!(operated, RULE.bad_example);
+        assert!(of(&RULE, &operated).is_empty());
+    }
+
+    #[test]
+    fn single_replica_and_unrelated_services_are_ignored() {
+        assert!(of(&RULE, &RULE.bad_example.replace("replicas: 2", "replicas: 1")).is_empty());
+        assert!(
+            of(
+                &RULE,
+                &RULE.bad_example.replace(
+                    "app.kubernetes.io/instance: k8s\n  ports",
+                    "app.kubernetes.io/instance: other\n  ports"
+                )
+            )
+            .is_empty()
+        );
+    }
+}

@@ -1,0 +1,531 @@
+//! Type and unknown-field checks against promha's compact schema
+//! (`schema/promha-schema.yaml`) and, on request, the user's own CRDs.
+
+use std::sync::OnceLock;
+
+use jsonschema::error::{TypeKind, ValidationErrorKind};
+use jsonschema::{ValidationError, Validator};
+use serde_json::{Map, Value as Json};
+
+use crate::document::{Document, Object};
+use crate::node::{Node, Position};
+use crate::settings::suggest;
+use crate::yaml::{ReadLimits, read_documents};
+
+const COMPACT_SCHEMA: &str = include_str!("schema/promha-schema.yaml");
+const OTHER_FIELDS: &str = "x-promha-other-fields";
+/// The compact schema entry for raw Prometheus configs.
+pub const PROMETHEUS_CONFIG: &str = "prometheus.yml";
+
+/// One problem with an object's fields.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SchemaIssue {
+    pub position: Position,
+    /// `spec.replicas`, `spec.affinity.podAntiAffinity…[0].topologyKey`.
+    pub path: String,
+    pub message: String,
+    pub fix: String,
+    /// A field the schema does not know, as opposed to a wrong value.
+    pub unknown_field: bool,
+}
+
+struct CompiledSchema {
+    key: String,
+    schema: Json,
+    validator: Validator,
+}
+
+/// The compact schema, compiled once per process.
+fn compact_schemas() -> &'static [CompiledSchema] {
+    static SCHEMAS: OnceLock<Vec<CompiledSchema>> = OnceLock::new();
+    SCHEMAS.get_or_init(|| match load_compact_schemas() {
+        Ok(schemas) => schemas,
+        // The schema is part of the program; its tests make this unreachable.
+        Err(problem) => panic!("promha's compact schema is invalid: {problem}"),
+    })
+}
+
+fn load_compact_schemas() -> Result<Vec<CompiledSchema>, String> {
+    let docs = read_documents(COMPACT_SCHEMA, &ReadLimits::default()).map_err(|e| e.to_string())?;
+    let mut root = docs.first().ok_or("empty schema")?.to_json();
+    expand_other_fields(&mut root);
+    let defs = root.get("$defs").cloned().ok_or("no $defs")?;
+    let kinds = root.get("kinds").and_then(Json::as_object).ok_or("no kinds")?;
+    kinds
+        .iter()
+        .map(|(key, schema)| {
+            let mut schema = schema.clone();
+            if let Json::Object(map) = &mut schema {
+                map.insert("$defs".to_string(), defs.clone());
+            }
+            let validator = jsonschema::validator_for(&schema).map_err(|e| format!("{key}: {e}"))?;
+            Ok(CompiledSchema {
+                key: key.clone(),
+                schema,
+                validator,
+            })
+        })
+        .collect()
+}
+
+/// Turns `x-promha-other-fields: [a, b]` into `properties: {a: true, b: true}`.
+fn expand_other_fields(value: &mut Json) {
+    match value {
+        Json::Object(map) => {
+            if let Some(Json::Array(names)) = map.remove(OTHER_FIELDS) {
+                let properties = map.entry("properties").or_insert_with(|| Json::Object(Map::new()));
+                if let Json::Object(properties) = properties {
+                    for name in names.iter().filter_map(Json::as_str) {
+                        properties.entry(name.to_string()).or_insert(Json::Bool(true));
+                    }
+                }
+            }
+            map.values_mut().for_each(expand_other_fields);
+        }
+        Json::Array(items) => items.iter_mut().for_each(expand_other_fields),
+        _ => {}
+    }
+}
+
+/// A CustomResourceDefinition version's schema, from the user's `--crd` files.
+pub struct CrdSchema {
+    pub group: String,
+    pub kind: String,
+    pub version: String,
+    /// Where the CRD came from, for messages.
+    pub source: String,
+    schema: Json,
+    validator: Validator,
+}
+
+impl std::fmt::Debug for CrdSchema {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "CrdSchema({}/{} {} from {})",
+            self.group, self.version, self.kind, self.source
+        )
+    }
+}
+
+/// Reads the CustomResourceDefinitions among `documents`; other documents
+/// are ignored. A CRD whose schema cannot be compiled is an error naming it.
+pub fn crd_schemas(documents: &[Document]) -> Result<Vec<CrdSchema>, String> {
+    let mut schemas = Vec::new();
+    for doc in documents {
+        let root = &doc.root;
+        if root.get("kind").and_then(Node::as_str) != Some("CustomResourceDefinition") {
+            continue;
+        }
+        let name = root.path(&["metadata", "name"]).and_then(Node::as_str).unwrap_or("?");
+        let (Some(group), Some(kind), Some(versions)) = (
+            root.path(&["spec", "group"]).and_then(Node::as_str),
+            root.path(&["spec", "names", "kind"]).and_then(Node::as_str),
+            root.path(&["spec", "versions"]).and_then(Node::as_seq),
+        ) else {
+            return Err(format!(
+                "{}: CRD {name} has no spec.group, spec.names.kind or spec.versions",
+                doc.file
+            ));
+        };
+        for version in versions {
+            let Some(version_name) = version.get("name").and_then(Node::as_str) else {
+                continue;
+            };
+            let Some(openapi) = version.path(&["schema", "openAPIV3Schema"]) else {
+                continue;
+            };
+            let mut schema = openapi.to_json();
+            structural_to_json_schema(&mut schema);
+            // The API server adds these to every resource's schema.
+            if let Some(Json::Object(properties)) = schema.get_mut("properties") {
+                for (field, field_schema) in [
+                    ("apiVersion", serde_json::json!({"type": "string"})),
+                    ("kind", serde_json::json!({"type": "string"})),
+                    ("metadata", serde_json::json!({"type": "object"})),
+                ] {
+                    properties.entry(field).or_insert(field_schema);
+                }
+            }
+            let validator = jsonschema::validator_for(&schema)
+                .map_err(|e| format!("{}: CRD {name} version {version_name}: {e}", doc.file))?;
+            schemas.push(CrdSchema {
+                group: group.to_string(),
+                kind: kind.to_string(),
+                version: version_name.to_string(),
+                source: doc.file.clone(),
+                schema,
+                validator,
+            });
+        }
+    }
+    Ok(schemas)
+}
+
+/// Makes a CRD's structural schema behave as the API server does: fields not
+/// in `properties` are unknown (the API server prunes them), `nullable`
+/// allows null, and int-or-string allows both.
+fn structural_to_json_schema(schema: &mut Json) {
+    let Json::Object(map) = schema else {
+        return;
+    };
+    let preserve = map.get("x-kubernetes-preserve-unknown-fields") == Some(&Json::Bool(true));
+    if map.contains_key("properties") && !map.contains_key("additionalProperties") && !preserve {
+        map.insert("additionalProperties".to_string(), Json::Bool(false));
+    }
+    if map.get("x-kubernetes-int-or-string") == Some(&Json::Bool(true)) {
+        map.remove("type");
+        map.insert("type".to_string(), serde_json::json!(["integer", "string"]));
+    }
+    if map.remove("nullable") == Some(Json::Bool(true))
+        && let Some(Json::String(t)) = map.get("type").cloned()
+    {
+        map.insert("type".to_string(), serde_json::json!([t, "null"]));
+    }
+    // Formats are annotations for the API server too; keep them out of the way.
+    map.remove("format");
+    for (key, value) in map.iter_mut() {
+        match key.as_str() {
+            "properties" | "patternProperties" | "definitions" | "$defs" => {
+                if let Json::Object(children) = value {
+                    children.values_mut().for_each(structural_to_json_schema);
+                }
+            }
+            "items" | "additionalProperties" | "not" => structural_to_json_schema(value),
+            "allOf" | "anyOf" | "oneOf" => {
+                if let Json::Array(children) = value {
+                    children.iter_mut().for_each(structural_to_json_schema);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Checks an object's fields. With `unknown_fields`, fields the schema does
+/// not know are reported too. A CRD given for the object's kind and version
+/// replaces the compact schema.
+pub fn check_object(object: &Object<'_>, unknown_fields: bool, crds: &[CrdSchema]) -> Vec<SchemaIssue> {
+    let version = object.api_version.rsplit('/').next().unwrap_or("");
+    if let Some(crd) = crds
+        .iter()
+        .find(|c| c.group == object.group && c.kind == object.kind && c.version == version)
+    {
+        let source = format!(" (CRD from {})", crd.source);
+        return validate(&crd.validator, &crd.schema, object.root, unknown_fields, &source);
+    }
+    let key = format!("{}/{}", object.group, object.kind);
+    match compact_schemas().iter().find(|s| s.key == key) {
+        Some(compiled) => validate(&compiled.validator, &compiled.schema, object.root, unknown_fields, ""),
+        None => Vec::new(),
+    }
+}
+
+/// Checks the fields promha reads in a raw Prometheus config.
+pub fn check_prometheus_config(root: &Node) -> Vec<SchemaIssue> {
+    match compact_schemas().iter().find(|s| s.key == PROMETHEUS_CONFIG) {
+        Some(compiled) => validate(&compiled.validator, &compiled.schema, root, false, ""),
+        None => Vec::new(),
+    }
+}
+
+fn validate(validator: &Validator, schema: &Json, root: &Node, unknown_fields: bool, source: &str) -> Vec<SchemaIssue> {
+    let instance = root.to_json();
+    let mut issues = Vec::new();
+    for error in validator.iter_errors(&instance) {
+        issues.extend(describe(&error, schema, root, unknown_fields, source));
+    }
+    issues.sort_by(|a, b| (a.position, &a.path).cmp(&(b.position, &b.path)));
+    issues.dedup();
+    issues
+}
+
+fn describe(
+    error: &ValidationError<'_>,
+    schema: &Json,
+    root: &Node,
+    unknown_fields: bool,
+    source: &str,
+) -> Vec<SchemaIssue> {
+    let pointer = error.instance_path().as_str();
+    let path = dotted_path(pointer);
+    let node = root.at_pointer(pointer);
+    let position = node.map_or(root.position, |n| n.position);
+    let found = node.map_or_else(|| "missing".to_string(), Node::describe);
+    let issue = |message: String, fix: String| SchemaIssue {
+        position,
+        path: path.clone(),
+        message: format!("{message}{source}"),
+        fix,
+        unknown_field: false,
+    };
+    match error.kind() {
+        ValidationErrorKind::AdditionalProperties { unexpected } => {
+            if !unknown_fields {
+                return Vec::new();
+            }
+            let known = known_properties(schema, error.schema_path().as_str());
+            unexpected
+                .iter()
+                .map(|field| {
+                    let field_path = if path.is_empty() { field.clone() } else { format!("{path}.{field}") };
+                    let suggestion = suggest(field, known.iter().map(String::as_str));
+                    SchemaIssue {
+                        position: node.and_then(|n| n.get(field)).map_or(position, |n| n.position),
+                        message: format!(
+                            "`{field_path}` is not a field promha or the API knows{source}; it is ignored (pruned by the API server), so whatever it was meant to set stays at its default"
+                        ),
+                        fix: match suggestion {
+                            Some(s) => format!("rename `{field}` to `{s}`"),
+                            None => format!("remove `{field}` or move it to where it belongs"),
+                        },
+                        path: field_path,
+                        unknown_field: true,
+                    }
+                })
+                .collect()
+        }
+        ValidationErrorKind::Type { kind } => {
+            let expected: Vec<&str> = match kind {
+                TypeKind::Single(t) => vec![type_phrase(t.as_str())],
+                TypeKind::Multiple(set) => set
+                    .into_iter()
+                    .filter(|t| t.as_str() != "null")
+                    .map(|t| type_phrase(t.as_str()))
+                    .collect(),
+            };
+            vec![issue(
+                format!("`{path}` must be {}, but is {found}", expected.join(" or ")),
+                format!("write `{path}` as {}", expected.join(" or ")),
+            )]
+        }
+        ValidationErrorKind::Enum { options } => {
+            let choices: Vec<String> = options
+                .as_array()
+                .map(|o| {
+                    o.iter()
+                        .filter(|v| !v.is_null())
+                        .map(|v| v.to_string().trim_matches('"').to_string())
+                        .collect()
+                })
+                .unwrap_or_default();
+            vec![issue(
+                format!("`{path}` must be one of {}, but is {found}", choices.join(", ")),
+                format!("set `{path}` to one of {}", choices.join(", ")),
+            )]
+        }
+        ValidationErrorKind::Required { property } => {
+            let property = property.as_str().unwrap_or_default();
+            vec![issue(
+                format!(
+                    "`{}` is required but missing",
+                    if path.is_empty() {
+                        property.to_string()
+                    } else {
+                        format!("{path}.{property}")
+                    }
+                ),
+                format!("add `{property}`"),
+            )]
+        }
+        _ => vec![issue(format!("`{path}`: {error}"), String::new())],
+    }
+}
+
+fn type_phrase(json_type: &str) -> &'static str {
+    match json_type {
+        "integer" => "an integer",
+        "number" => "a number",
+        "string" => "a string",
+        "boolean" => "true or false",
+        "array" => "a list",
+        "object" => "a map",
+        _ => "null",
+    }
+}
+
+/// `/spec/a/0/b` → `spec.a[0].b`.
+pub fn dotted_path(pointer: &str) -> String {
+    let mut path = String::new();
+    for raw in pointer.split('/').skip(1) {
+        let segment = raw.replace("~1", "/").replace("~0", "~");
+        if !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_digit()) {
+            path.push_str(&format!("[{segment}]"));
+        } else {
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(&segment);
+        }
+    }
+    path
+}
+
+/// The property names of the schema object an `additionalProperties` error
+/// came from, following `$ref`s, for "did you mean".
+fn known_properties(schema: &Json, schema_path: &str) -> Vec<String> {
+    let mut current = schema;
+    let segments: Vec<String> = schema_path
+        .split('/')
+        .skip(1)
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect();
+    let Some((last, parents)) = segments.split_last() else {
+        return Vec::new();
+    };
+    debug_assert_eq!(last, "additionalProperties");
+    for segment in parents {
+        current = match resolve_ref(schema, current).and_then(|c| child(c, segment)) {
+            Some(next) => next,
+            None => return Vec::new(),
+        };
+    }
+    resolve_ref(schema, current)
+        .and_then(|c| c.get("properties"))
+        .and_then(Json::as_object)
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+fn child<'a>(value: &'a Json, segment: &str) -> Option<&'a Json> {
+    match value {
+        Json::Object(map) => map.get(segment),
+        Json::Array(items) => items.get(segment.parse::<usize>().ok()?),
+        _ => None,
+    }
+}
+
+fn resolve_ref<'a>(root: &'a Json, value: &'a Json) -> Option<&'a Json> {
+    let mut current = value;
+    for _ in 0..16 {
+        match current.get("$ref").and_then(Json::as_str) {
+            Some(reference) => {
+                let pointer = reference.strip_prefix('#')?;
+                current = root.pointer(pointer)?;
+            }
+            None => return Some(current),
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::read_text;
+
+    fn issues(yaml: &str, unknown_fields: bool) -> Vec<SchemaIssue> {
+        let docs = read_text("t.yaml", yaml, &ReadLimits::default()).unwrap();
+        let object = Object::identify(0, &docs[0]).unwrap();
+        check_object(&object, unknown_fields, &[])
+    }
+
+    #[test]
+    fn the_compact_schema_compiles() {
+        assert!(compact_schemas().len() >= 7);
+        assert!(
+            compact_schemas()
+                .iter()
+                .any(|s| s.key == "monitoring.coreos.com/Prometheus")
+        );
+    }
+
+    #[test]
+    fn wrong_types_name_the_field_and_the_value() {
+        let found = issues(
+            "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {name: k}\nspec:\n  replicas: two\n  affinity: 5\n",
+            false,
+        );
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(found[0].path, "spec.replicas");
+        assert_eq!(found[0].position, Position::new(5, 3));
+        assert!(
+            found[0]
+                .message
+                .contains("must be an integer, but is the string \"two\""),
+            "{}",
+            found[0].message
+        );
+        assert_eq!(found[1].path, "spec.affinity");
+        assert!(found[1].message.contains("must be a map"), "{}", found[1].message);
+    }
+
+    #[test]
+    fn unknown_fields_only_when_asked_with_a_suggestion() {
+        let yaml = "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {name: k}\nspec:\n  replica: 3\n  retention: 30d\n";
+        assert!(issues(yaml, false).is_empty());
+        let found = issues(yaml, true);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].unknown_field);
+        assert_eq!(found[0].path, "spec.replica");
+        assert_eq!(found[0].fix, "rename `replica` to `replicas`");
+        assert_eq!(found[0].position, Position::new(5, 3));
+    }
+
+    #[test]
+    fn unknown_fields_in_nested_structures() {
+        let yaml = "apiVersion: monitoring.coreos.com/v1\nkind: Alertmanager\nmetadata: {name: m}\nspec:\n  affinity:\n    podAntiAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution:\n      - topologykey: kubernetes.io/hostname\n";
+        let found = issues(yaml, true);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(
+            found[0].path,
+            "spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologykey"
+        );
+        assert_eq!(found[0].fix, "rename `topologykey` to `topologyKey`");
+    }
+
+    #[test]
+    fn label_values_must_be_strings() {
+        let yaml = "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {name: k}\nspec:\n  podMetadata:\n    labels: {shard: 0}\n";
+        let found = issues(yaml, false);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].path, "spec.podMetadata.labels.shard");
+    }
+
+    #[test]
+    fn null_spec_is_accepted_and_enums_are_listed() {
+        assert!(
+            issues(
+                "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {name: k}\nspec:\n",
+                true
+            )
+            .is_empty()
+        );
+        let found = issues(
+            "apiVersion: monitoring.coreos.com/v1alpha1\nkind: PrometheusAgent\nmetadata: {name: a}\nspec: {mode: Sidecar}\n",
+            false,
+        );
+        assert!(found[0].message.contains("one of StatefulSet, DaemonSet"), "{found:?}");
+    }
+
+    #[test]
+    fn other_kinds_are_not_checked() {
+        assert!(issues("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: 5\n", true).is_empty());
+    }
+
+    #[test]
+    fn dotted_paths() {
+        assert_eq!(dotted_path("/spec/a~1b/0/c"), "spec.a/b[0].c");
+        assert_eq!(dotted_path(""), "");
+    }
+
+    #[test]
+    fn crd_schemas_prune_like_the_api_server() {
+        let crd = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: widgets.example.com}\nspec:\n  group: example.com\n  names: {kind: Widget}\n  versions:\n  - name: v1\n    schema:\n      openAPIV3Schema:\n        type: object\n        properties:\n          spec:\n            type: object\n            properties:\n              size: {type: integer, nullable: true}\n              port: {x-kubernetes-int-or-string: true}\n              extra: {type: object, x-kubernetes-preserve-unknown-fields: true}\n";
+        let docs = read_text("crd.yaml", crd, &ReadLimits::default()).unwrap();
+        let crds = crd_schemas(&docs).unwrap();
+        assert_eq!(crds.len(), 1);
+        let objects = read_text(
+            "w.yaml",
+            "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec:\n  size: null\n  port: web\n  extra: {anything: 1}\n  sise: 3\n",
+            &ReadLimits::default(),
+        )
+        .unwrap();
+        let object = Object::identify(0, &objects[0]).unwrap();
+        let found = check_object(&object, true, &crds);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].path, "spec.sise");
+        assert!(found[0].message.contains("CRD from crd.yaml"));
+        assert_eq!(found[0].fix, "rename `sise` to `size`");
+    }
+}

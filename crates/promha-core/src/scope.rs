@@ -1,0 +1,356 @@
+//! Everything checked together, indexed so rules can join objects without
+//! scanning the whole scope for each one.
+
+use std::collections::HashMap;
+
+use base64::Engine;
+
+use crate::CheckOptions;
+use crate::containers::{command_line, flag_values, image_name};
+use crate::document::{Document, Object, is_prometheus_config};
+use crate::node::{Node, Position, Value};
+use crate::selector::LabelSelector;
+use crate::settings::Settings;
+use crate::workload::{App, Workload};
+use crate::yaml::{ReadLimits, read_documents_within};
+
+/// A Service: how Prometheus finds Alertmanagers and how users reach Prometheus.
+#[derive(Debug)]
+pub struct Service<'d> {
+    pub object: usize,
+    /// `None` for a Service without a selector (endpoints managed by hand).
+    pub selector: Option<LabelSelector>,
+    pub headless: bool,
+    pub session_affinity: Option<&'d str>,
+}
+
+#[derive(Debug)]
+pub struct DisruptionBudget {
+    pub object: usize,
+    /// `None` for a null selector, which selects no pods.
+    pub selector: Option<LabelSelector>,
+}
+
+/// A Thanos Query (querier) deployment.
+#[derive(Debug)]
+pub struct ThanosQuery<'d> {
+    pub object: usize,
+    pub container: &'d Node,
+    pub replica_labels: Vec<String>,
+}
+
+/// A raw Prometheus configuration: a standalone file, or a value in a
+/// ConfigMap or Secret.
+#[derive(Debug)]
+pub struct PrometheusConfig<'d> {
+    /// The file, ConfigMap or Secret holding it.
+    pub object: usize,
+    pub root: &'d Node,
+    /// `data[prometheus.yml]` for an embedded config, empty for a file.
+    pub location: String,
+}
+
+impl PrometheusConfig<'_> {
+    /// `global.external_labels` written as `data[prometheus.yml] global.external_labels`.
+    pub fn field(&self, path: &str) -> String {
+        if self.location.is_empty() {
+            path.to_string()
+        } else {
+            format!("{} {path}", self.location)
+        }
+    }
+
+    /// Position of a config field, or of its nearest written parent; for a
+    /// config in a base64 Secret value, the position of that value.
+    pub fn position_of(&self, keys: &[&str]) -> Position {
+        self.root.nearest_position(keys)
+    }
+}
+
+/// A Prometheus config found inside a ConfigMap or Secret, parsed once.
+#[derive(Debug)]
+pub struct EmbeddedConfig {
+    pub object: usize,
+    pub key: String,
+    pub root: Node,
+}
+
+/// The budget for a config embedded in another document: far more than any
+/// real prometheus.yml, far less than a file's.
+fn embedded_limits() -> ReadLimits {
+    ReadLimits {
+        max_nodes: 200_000,
+        ..ReadLimits::default()
+    }
+}
+
+/// Finds the Prometheus configs held in ConfigMaps and Secrets.
+pub fn embedded_configs(objects: &[Object<'_>]) -> Vec<EmbeddedConfig> {
+    let mut configs = Vec::new();
+    for (index, object) in objects.iter().enumerate() {
+        if !object.group.is_empty() || !matches!(object.kind, "ConfigMap" | "Secret") {
+            continue;
+        }
+        for (field, base64_encoded) in [("data", object.kind == "Secret"), ("stringData", false)] {
+            let Some(entries) = object.root.get(field).and_then(Node::as_map) else {
+                continue;
+            };
+            for entry in entries {
+                let Some(raw) = entry.value.as_str() else {
+                    continue;
+                };
+                let decoded;
+                let (text, origin) = if base64_encoded {
+                    let Some(bytes) = base64::engine::general_purpose::STANDARD
+                        .decode(raw.trim())
+                        .ok()
+                        .and_then(|b| String::from_utf8(b).ok())
+                    else {
+                        continue;
+                    };
+                    decoded = bytes;
+                    (decoded.as_str(), None)
+                } else {
+                    (raw, entry.value.block)
+                };
+                if !looks_like_prometheus_config(text) {
+                    continue;
+                }
+                let Ok(mut docs) = read_documents_within(text, &embedded_limits(), origin) else {
+                    continue;
+                };
+                if docs.len() != 1 || !is_prometheus_config(&docs[0]) {
+                    continue;
+                }
+                let mut root = docs.remove(0);
+                if origin.is_none() {
+                    // No way to map inner lines to the file: point at the value's key.
+                    reposition(&mut root, entry.value.position);
+                }
+                configs.push(EmbeddedConfig {
+                    object: index,
+                    key: entry.key.clone(),
+                    root,
+                });
+            }
+        }
+    }
+    configs
+}
+
+fn looks_like_prometheus_config(text: &str) -> bool {
+    [
+        "scrape_configs",
+        "global:",
+        "alerting:",
+        "rule_files",
+        "remote_write",
+        "scrape_config_files",
+    ]
+    .iter()
+    .any(|marker| text.contains(marker))
+}
+
+fn reposition(node: &mut Node, position: Position) {
+    node.position = position;
+    match &mut node.value {
+        Value::Seq(items) => items.iter_mut().for_each(|n| reposition(n, position)),
+        Value::Map(entries) => entries.iter_mut().for_each(|e| reposition(&mut e.value, position)),
+        _ => {}
+    }
+}
+
+pub struct Scope<'a> {
+    pub settings: &'a Settings,
+    pub options: &'a CheckOptions,
+    pub objects: &'a [Object<'a>],
+    pub workloads: Vec<Workload<'a>>,
+    pub services: Vec<Service<'a>>,
+    pub disruption_budgets: Vec<DisruptionBudget>,
+    pub thanos_queries: Vec<ThanosQuery<'a>>,
+    pub prometheus_configs: Vec<PrometheusConfig<'a>>,
+    services_by_namespace: HashMap<&'a str, Vec<usize>>,
+    budgets_by_namespace: HashMap<&'a str, Vec<usize>>,
+    workloads_by_namespace: HashMap<&'a str, Vec<usize>>,
+}
+
+impl<'a> Scope<'a> {
+    pub fn new(
+        objects: &'a [Object<'a>],
+        embedded: &'a [EmbeddedConfig],
+        settings: &'a Settings,
+        options: &'a CheckOptions,
+    ) -> Scope<'a> {
+        let mut scope = Scope {
+            settings,
+            options,
+            objects,
+            workloads: Vec::new(),
+            services: Vec::new(),
+            disruption_budgets: Vec::new(),
+            thanos_queries: Vec::new(),
+            prometheus_configs: Vec::new(),
+            services_by_namespace: HashMap::new(),
+            budgets_by_namespace: HashMap::new(),
+            workloads_by_namespace: HashMap::new(),
+        };
+        for (index, object) in objects.iter().enumerate() {
+            if object.standalone_config {
+                scope.prometheus_configs.push(PrometheusConfig {
+                    object: index,
+                    root: object.root,
+                    location: String::new(),
+                });
+                continue;
+            }
+            let namespace = object.namespace.as_str();
+            if let Some(workload) = Workload::from_object(index, object) {
+                scope
+                    .workloads_by_namespace
+                    .entry(namespace)
+                    .or_default()
+                    .push(scope.workloads.len());
+                scope.workloads.push(workload);
+                continue;
+            }
+            match (object.group, object.kind) {
+                ("", "Service") => {
+                    scope
+                        .services_by_namespace
+                        .entry(namespace)
+                        .or_default()
+                        .push(scope.services.len());
+                    scope.services.push(service(index, object));
+                }
+                ("policy", "PodDisruptionBudget") => {
+                    scope
+                        .budgets_by_namespace
+                        .entry(namespace)
+                        .or_default()
+                        .push(scope.disruption_budgets.len());
+                    scope.disruption_budgets.push(DisruptionBudget {
+                        object: index,
+                        selector: object
+                            .spec()
+                            .and_then(|s| s.get("selector"))
+                            .filter(|s| !s.is_null())
+                            .map(LabelSelector::from_node),
+                    });
+                }
+                ("apps" | "extensions", "Deployment" | "StatefulSet") => {
+                    if let Some(query) = thanos_query(index, object) {
+                        scope.thanos_queries.push(query);
+                    }
+                }
+                _ => {}
+            }
+        }
+        for config in embedded {
+            scope.prometheus_configs.push(PrometheusConfig {
+                object: config.object,
+                root: &config.root,
+                location: format!("{}[{}]", data_field(&objects[config.object], &config.key), config.key),
+            });
+        }
+        scope
+    }
+
+    pub fn object(&self, index: usize) -> &Object<'a> {
+        &self.objects[index]
+    }
+
+    pub fn services_in(&self, namespace: &str) -> impl Iterator<Item = &Service<'a>> {
+        self.services_by_namespace
+            .get(namespace)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.services[i])
+    }
+
+    pub fn service(&self, namespace: &str, name: &str) -> Option<&Service<'a>> {
+        self.services_in(namespace)
+            .find(|s| self.objects[s.object].name == name)
+    }
+
+    pub fn disruption_budgets_in(&self, namespace: &str) -> impl Iterator<Item = &DisruptionBudget> {
+        self.budgets_by_namespace
+            .get(namespace)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.disruption_budgets[i])
+    }
+
+    pub fn workloads_in(&self, namespace: &str) -> impl Iterator<Item = &Workload<'a>> {
+        self.workloads_by_namespace
+            .get(namespace)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.workloads[i])
+    }
+
+    pub fn alertmanagers_in(&self, namespace: &str) -> impl Iterator<Item = &Workload<'a>> {
+        self.workloads_in(namespace).filter(|w| w.app == App::Alertmanager)
+    }
+
+    pub fn alertmanagers(&self) -> impl Iterator<Item = &Workload<'a>> {
+        self.workloads.iter().filter(|w| w.app == App::Alertmanager)
+    }
+
+    /// Whether a selector picks pods of the workload (any shard).
+    pub fn selects(&self, selector: &LabelSelector, workload: &Workload<'_>) -> bool {
+        (0..workload.shards).any(|shard| selector.matches(&workload.pod_labels(shard)))
+    }
+}
+
+fn data_field(object: &Object<'_>, key: &str) -> &'static str {
+    let in_string_data = object.root.path(&["stringData", key]).is_some() && object.root.path(&["data", key]).is_none();
+    if in_string_data { "stringData" } else { "data" }
+}
+
+fn service<'d>(index: usize, object: &Object<'d>) -> Service<'d> {
+    let spec = object.spec();
+    Service {
+        object: index,
+        selector: spec
+            .and_then(|s| s.get("selector"))
+            .filter(|s| s.as_map().is_some_and(|m| !m.is_empty()))
+            .map(LabelSelector::from_map),
+        headless: spec.and_then(|s| s.get("clusterIP")).and_then(Node::as_str) == Some("None"),
+        session_affinity: spec.and_then(|s| s.get("sessionAffinity")).and_then(Node::as_str),
+    }
+}
+
+fn thanos_query<'d>(index: usize, object: &Object<'d>) -> Option<ThanosQuery<'d>> {
+    let containers = object
+        .spec()?
+        .path(&["template", "spec", "containers"])
+        .and_then(Node::as_seq)?;
+    containers.iter().find_map(|container| {
+        let image = container.get("image").and_then(Node::as_str)?;
+        if image_name(image) != "thanos" {
+            return None;
+        }
+        let words = command_line(container);
+        if !words.iter().any(|w| w.text == "query" || w.text == "querier") {
+            return None;
+        }
+        let replica_labels = flag_values(&words, "--query.replica-label")
+            .into_iter()
+            .map(|(v, _)| v.to_string())
+            .collect();
+        Some(ThanosQuery {
+            object: index,
+            container,
+            replica_labels,
+        })
+    })
+}
+
+/// Builds the objects of a set of documents.
+pub fn identify_objects(documents: &[Document]) -> Vec<Object<'_>> {
+    documents
+        .iter()
+        .enumerate()
+        .filter_map(|(i, d)| Object::identify(i, d))
+        .collect()
+}

@@ -1,0 +1,250 @@
+//! Pod labels and Kubernetes label selectors.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::node::Node;
+
+/// The labels a workload's pods carry.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PodLabels {
+    pub labels: BTreeMap<String, String>,
+    /// Keys the pods carry with a value promha cannot know (the operator's
+    /// `app.kubernetes.io/version` when no version is set): a selector on
+    /// them is given the benefit of the doubt.
+    pub any_value: Vec<&'static str>,
+}
+
+impl PodLabels {
+    pub fn insert(&mut self, key: &str, value: &str) {
+        self.labels.insert(key.to_string(), value.to_string());
+    }
+
+    fn value(&self, key: &str) -> LabelValue<'_> {
+        match self.labels.get(key) {
+            Some(v) => LabelValue::Known(v),
+            None if self.any_value.contains(&key) => LabelValue::Unknown,
+            None => LabelValue::Absent,
+        }
+    }
+
+    /// `{a: b, c: d}`, for messages.
+    pub fn describe(&self) -> String {
+        let mut parts: Vec<String> = self.labels.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        parts.extend(self.any_value.iter().map(|k| format!("{k}: <version>")));
+        format!("{{{}}}", parts.join(", "))
+    }
+}
+
+enum LabelValue<'a> {
+    Known(&'a str),
+    Unknown,
+    Absent,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Operator {
+    In,
+    NotIn,
+    Exists,
+    DoesNotExist,
+    /// Not an operator the API server accepts: matches nothing.
+    Invalid,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Requirement {
+    pub key: String,
+    pub operator: Operator,
+    pub values: Vec<String>,
+}
+
+/// A `metav1.LabelSelector`, or a Service's plain selector map (only
+/// `match_labels`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LabelSelector {
+    pub match_labels: Vec<(String, String)>,
+    pub match_expressions: Vec<Requirement>,
+}
+
+impl LabelSelector {
+    /// Reads `{matchLabels, matchExpressions}`. Parts of the wrong type are
+    /// left out (invalid-resource reports them); an unknown operator makes the
+    /// selector match nothing, as the API server would refuse it.
+    pub fn from_node(node: &Node) -> LabelSelector {
+        let mut selector = LabelSelector::default();
+        if let Some(entries) = node.get("matchLabels").and_then(Node::as_map) {
+            for e in entries {
+                if let Some(v) = e.value.scalar_text() {
+                    selector.match_labels.push((e.key.clone(), v));
+                }
+            }
+        }
+        if let Some(items) = node.get("matchExpressions").and_then(Node::as_seq) {
+            for item in items {
+                let key = item.get("key").and_then(Node::as_str).unwrap_or_default().to_string();
+                let operator = match item.get("operator").and_then(Node::as_str) {
+                    Some("In") => Operator::In,
+                    Some("NotIn") => Operator::NotIn,
+                    Some("Exists") => Operator::Exists,
+                    Some("DoesNotExist") => Operator::DoesNotExist,
+                    _ => Operator::Invalid,
+                };
+                let values = item
+                    .get("values")
+                    .and_then(Node::as_seq)
+                    .map(|vs| vs.iter().filter_map(Node::scalar_text).collect())
+                    .unwrap_or_default();
+                selector.match_expressions.push(Requirement { key, operator, values });
+            }
+        }
+        selector
+    }
+
+    /// A Service's `spec.selector` map.
+    pub fn from_map(node: &Node) -> LabelSelector {
+        LabelSelector {
+            match_labels: node
+                .as_map()
+                .map(|entries| {
+                    entries
+                        .iter()
+                        .filter_map(|e| e.value.scalar_text().map(|v| (e.key.clone(), v)))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            match_expressions: Vec::new(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.match_labels.is_empty() && self.match_expressions.is_empty()
+    }
+
+    /// Whether pods with these labels are selected (an empty selector selects all).
+    pub fn matches(&self, pod: &PodLabels) -> bool {
+        self.match_labels.iter().all(|(k, v)| match pod.value(k) {
+            LabelValue::Known(actual) => actual == v,
+            LabelValue::Unknown => true,
+            LabelValue::Absent => false,
+        }) && self.match_expressions.iter().all(|r| r.matches(pod))
+    }
+
+    /// Whether the selector names a label key.
+    pub fn uses_key(&self, key: &str) -> bool {
+        self.match_labels.iter().any(|(k, _)| k == key) || self.match_expressions.iter().any(|r| r.key == key)
+    }
+
+    /// The same selector with the labels of `extra` added (ANDed).
+    pub fn and_labels(&self, extra: &[(String, String)]) -> LabelSelector {
+        let mut combined = self.clone();
+        combined.match_labels.extend(extra.iter().cloned());
+        combined
+    }
+}
+
+impl Requirement {
+    fn matches(&self, pod: &PodLabels) -> bool {
+        let value = pod.value(&self.key);
+        match self.operator {
+            Operator::In => match value {
+                LabelValue::Known(v) => self.values.iter().any(|x| x == v),
+                LabelValue::Unknown => !self.values.is_empty(),
+                LabelValue::Absent => false,
+            },
+            Operator::NotIn => match value {
+                LabelValue::Known(v) => !self.values.iter().any(|x| x == v),
+                LabelValue::Unknown | LabelValue::Absent => true,
+            },
+            Operator::Exists => !matches!(value, LabelValue::Absent),
+            Operator::DoesNotExist => matches!(value, LabelValue::Absent),
+            Operator::Invalid => false,
+        }
+    }
+}
+
+impl fmt::Display for LabelSelector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts: Vec<String> = self.match_labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        for r in &self.match_expressions {
+            parts.push(match r.operator {
+                Operator::In => format!("{} in ({})", r.key, r.values.join(",")),
+                Operator::NotIn => format!("{} notin ({})", r.key, r.values.join(",")),
+                Operator::Exists => r.key.clone(),
+                Operator::DoesNotExist => format!("!{}", r.key),
+                Operator::Invalid => format!("{} <invalid operator>", r.key),
+            });
+        }
+        if parts.is_empty() {
+            f.write_str("{} (everything)")
+        } else {
+            f.write_str(&parts.join(","))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::{ReadLimits, read_documents};
+
+    fn selector(yaml: &str) -> LabelSelector {
+        LabelSelector::from_node(&read_documents(yaml, &ReadLimits::default()).unwrap()[0])
+    }
+
+    fn pod(pairs: &[(&str, &str)]) -> PodLabels {
+        let mut p = PodLabels::default();
+        for (k, v) in pairs {
+            p.insert(k, v);
+        }
+        p
+    }
+
+    #[test]
+    fn match_labels_must_all_be_present() {
+        let s = selector("matchLabels: {app: prom, team: obs}");
+        assert!(s.matches(&pod(&[("app", "prom"), ("team", "obs"), ("x", "y")])));
+        assert!(!s.matches(&pod(&[("app", "prom")])));
+        assert!(!s.matches(&pod(&[("app", "prom"), ("team", "other")])));
+    }
+
+    #[test]
+    fn expressions() {
+        let s = selector(
+            "matchExpressions:\n- {key: app, operator: In, values: [a, b]}\n- {key: tier, operator: NotIn, values: [x]}\n- {key: zone, operator: Exists}\n- {key: canary, operator: DoesNotExist}\n",
+        );
+        assert!(s.matches(&pod(&[("app", "b"), ("zone", "1")])));
+        assert!(!s.matches(&pod(&[("app", "c"), ("zone", "1")])));
+        assert!(!s.matches(&pod(&[("app", "a"), ("tier", "x"), ("zone", "1")])));
+        assert!(!s.matches(&pod(&[("app", "a")])));
+        assert!(!s.matches(&pod(&[("app", "a"), ("zone", "1"), ("canary", "y")])));
+    }
+
+    #[test]
+    fn numbers_in_match_labels_read_as_text() {
+        let s = selector("matchLabels: {operator.prometheus.io/shard: 0}");
+        assert!(s.matches(&pod(&[("operator.prometheus.io/shard", "0")])));
+    }
+
+    #[test]
+    fn unknown_values_get_the_benefit_of_the_doubt() {
+        let mut p = pod(&[("app", "a")]);
+        p.any_value.push("app.kubernetes.io/version");
+        assert!(selector("matchLabels: {app.kubernetes.io/version: 2.0.0}").matches(&p));
+        assert!(!selector("matchExpressions: [{key: app.kubernetes.io/version, operator: DoesNotExist}]").matches(&p));
+    }
+
+    #[test]
+    fn empty_selector_selects_all_and_bad_operator_selects_none() {
+        assert!(selector("{}").matches(&pod(&[])));
+        assert!(
+            !selector("matchExpressions: [{key: app, operator: Equals, values: [a]}]").matches(&pod(&[("app", "a")]))
+        );
+    }
+
+    #[test]
+    fn display_reads_like_kubectl() {
+        let s = selector("matchLabels: {app: a}\nmatchExpressions: [{key: b, operator: NotIn, values: [x, y]}]");
+        assert_eq!(s.to_string(), "app=a,b notin (x,y)");
+    }
+}

@@ -1,0 +1,432 @@
+//! The one settings schema shared by the admission policy (JSON settings)
+//! and the CLI (`.promha.yaml`, read into the same JSON shape).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Serialize;
+use serde_json::Value as Json;
+
+use crate::finding::Severity;
+use crate::rules;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AntiAffinityMode {
+    /// A preferred term (or a ScheduleAnyway spread constraint) is enough.
+    Preferred,
+    /// Only a required term (or a DoNotSchedule spread constraint) counts.
+    Required,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleLevel {
+    Off,
+    Warning,
+    Error,
+}
+
+impl RuleLevel {
+    pub fn parse(text: &str) -> Option<RuleLevel> {
+        match text {
+            "off" => Some(RuleLevel::Off),
+            "warning" => Some(RuleLevel::Warning),
+            "error" => Some(RuleLevel::Error),
+            _ => None,
+        }
+    }
+
+    pub fn severity(self) -> Option<Severity> {
+        match self {
+            RuleLevel::Off => None,
+            RuleLevel::Warning => Some(Severity::Warning),
+            RuleLevel::Error => Some(Severity::Error),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Settings {
+    pub min_replicas: u32,
+    /// Defaults to `min_replicas`.
+    pub alertmanager_min_replicas: Option<u32>,
+    pub anti_affinity: AntiAffinityMode,
+    pub topology_key: String,
+    pub replica_labels: Vec<String>,
+    pub rules: BTreeMap<String, RuleLevel>,
+    pub exempt_namespaces: Vec<String>,
+    pub allow_ignore_annotation: bool,
+    pub pod_disruption_budget: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            min_replicas: 2,
+            alertmanager_min_replicas: None,
+            anti_affinity: AntiAffinityMode::Preferred,
+            topology_key: "kubernetes.io/hostname".to_string(),
+            replica_labels: ["prometheus_replica", "replica", "__replica__"]
+                .map(String::from)
+                .to_vec(),
+            rules: BTreeMap::new(),
+            exempt_namespaces: Vec::new(),
+            allow_ignore_annotation: true,
+            pod_disruption_budget: true,
+        }
+    }
+}
+
+/// Every problem found in a settings document, each naming its key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SettingsError {
+    pub problems: Vec<String>,
+}
+
+impl fmt::Display for SettingsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid settings: {}", self.problems.join("; "))
+    }
+}
+
+impl std::error::Error for SettingsError {}
+
+const KEYS: &[&str] = &[
+    "minReplicas",
+    "alertmanagerMinReplicas",
+    "antiAffinity",
+    "topologyKey",
+    "replicaLabels",
+    "rules",
+    "exemptNamespaces",
+    "allowIgnoreAnnotation",
+    "podDisruptionBudget",
+];
+
+/// Replicas beyond this are certainly a typo, and would make messages absurd.
+const MAX_REPLICAS_SETTING: u64 = 1000;
+
+impl Settings {
+    pub fn alertmanager_min_replicas(&self) -> u32 {
+        self.alertmanager_min_replicas.unwrap_or(self.min_replicas)
+    }
+
+    /// The severity a rule's findings get: the configured level, else the
+    /// finding's own severity; `None` when the rule is off.
+    pub fn severity_for(&self, rule: &str, natural: Severity) -> Option<Severity> {
+        match self.rules.get(rule) {
+            Some(level) => level.severity(),
+            None => Some(natural),
+        }
+    }
+
+    pub fn is_exempt(&self, namespace: &str) -> bool {
+        self.exempt_namespaces.iter().any(|n| n == namespace)
+    }
+
+    /// Parses and validates settings; `null` gives the defaults.
+    pub fn from_json(value: &Json) -> Result<Settings, SettingsError> {
+        let mut settings = Settings::default();
+        let map = match value {
+            Json::Null => return Ok(settings),
+            Json::Object(map) => map,
+            other => {
+                return Err(SettingsError {
+                    problems: vec![format!(
+                        "settings must be a map of keys to values, got {}",
+                        json_type(other)
+                    )],
+                });
+            }
+        };
+        let mut problems = Vec::new();
+        for (key, value) in map {
+            let result = match key.as_str() {
+                "minReplicas" => replicas(value).map(|n| settings.min_replicas = n),
+                "alertmanagerMinReplicas" => match value {
+                    Json::Null => Ok(()),
+                    _ => replicas(value).map(|n| settings.alertmanager_min_replicas = Some(n)),
+                },
+                "antiAffinity" => match value.as_str() {
+                    Some("preferred") => {
+                        settings.anti_affinity = AntiAffinityMode::Preferred;
+                        Ok(())
+                    }
+                    Some("required") => {
+                        settings.anti_affinity = AntiAffinityMode::Required;
+                        Ok(())
+                    }
+                    _ => Err(format!("must be \"preferred\" or \"required\", got {}", show(value))),
+                },
+                "topologyKey" => match value.as_str() {
+                    Some(k) if is_label_key(k) => {
+                        settings.topology_key = k.to_string();
+                        Ok(())
+                    }
+                    _ => Err(format!(
+                        "must be a node label key such as kubernetes.io/hostname, got {}",
+                        show(value)
+                    )),
+                },
+                "replicaLabels" => string_list(value).and_then(|labels| {
+                    if labels.is_empty() {
+                        return Err("must name at least one label".to_string());
+                    }
+                    if let Some(bad) = labels.iter().find(|l| !is_prometheus_label_name(l)) {
+                        return Err(format!(
+                            "{bad:?} is not a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)"
+                        ));
+                    }
+                    settings.replica_labels = labels;
+                    Ok(())
+                }),
+                "rules" => rule_levels(value).map(|r| settings.rules = r),
+                "exemptNamespaces" => string_list(value).map(|n| settings.exempt_namespaces = n),
+                "allowIgnoreAnnotation" => boolean(value).map(|b| settings.allow_ignore_annotation = b),
+                "podDisruptionBudget" => boolean(value).map(|b| settings.pod_disruption_budget = b),
+                unknown => Err(format!("unknown setting; known settings are {}", KEYS.join(", "))).map_err(|m| {
+                    match suggest(unknown, KEYS.iter().copied()) {
+                        Some(s) => format!("did you mean `{s}`? {m}"),
+                        None => m,
+                    }
+                }),
+            };
+            if let Err(problem) = result {
+                problems.push(format!("`{key}` {problem}"));
+            }
+        }
+        if problems.is_empty() {
+            Ok(settings)
+        } else {
+            Err(SettingsError { problems })
+        }
+    }
+}
+
+fn replicas(value: &Json) -> Result<u32, String> {
+    match value.as_u64() {
+        Some(n) if (1..=MAX_REPLICAS_SETTING).contains(&n) => Ok(n as u32),
+        _ => Err(format!(
+            "must be a whole number from 1 to {MAX_REPLICAS_SETTING}, got {}",
+            show(value)
+        )),
+    }
+}
+
+fn boolean(value: &Json) -> Result<bool, String> {
+    value
+        .as_bool()
+        .ok_or_else(|| format!("must be true or false, got {}", show(value)))
+}
+
+fn string_list(value: &Json) -> Result<Vec<String>, String> {
+    let items = value
+        .as_array()
+        .ok_or_else(|| format!("must be a list of strings, got {}", show(value)))?;
+    items
+        .iter()
+        .map(|item| {
+            item.as_str()
+                .map(str::to_string)
+                .ok_or_else(|| format!("must be a list of strings, but holds {}", show(item)))
+        })
+        .collect()
+}
+
+fn rule_levels(value: &Json) -> Result<BTreeMap<String, RuleLevel>, String> {
+    let map = value
+        .as_object()
+        .ok_or_else(|| format!("must map rule ids to off, warning or error, got {}", show(value)))?;
+    let mut levels = BTreeMap::new();
+    for (id, level) in map {
+        if rules::rule(id).is_none() {
+            let hint = suggest(id, rules::RULES.iter().map(|r| r.id))
+                .map(|s| format!(" (did you mean {s}?)"))
+                .unwrap_or_default();
+            return Err(format!("names unknown rule {id:?}{hint}; rules are {}", rule_ids()));
+        }
+        let parsed = level
+            .as_str()
+            .and_then(RuleLevel::parse)
+            .ok_or_else(|| format!("sets {id} to {}, expected off, warning or error", show(level)))?;
+        levels.insert(id.clone(), parsed);
+    }
+    Ok(levels)
+}
+
+fn rule_ids() -> String {
+    rules::RULES.iter().map(|r| r.id).collect::<Vec<_>>().join(", ")
+}
+
+fn show(value: &Json) -> String {
+    let text = value.to_string();
+    if text.chars().count() > 60 {
+        format!("{}…", text.chars().take(60).collect::<String>())
+    } else {
+        text
+    }
+}
+
+fn json_type(value: &Json) -> &'static str {
+    match value {
+        Json::Null => "null",
+        Json::Bool(_) => "a boolean",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "a list",
+        Json::Object(_) => "a map",
+    }
+}
+
+/// A Kubernetes label key: an optional DNS-subdomain prefix and a name.
+pub(crate) fn is_label_key(key: &str) -> bool {
+    let (prefix, name) = match key.rsplit_once('/') {
+        Some((p, n)) => (Some(p), n),
+        None => (None, key),
+    };
+    let name_ok = !name.is_empty()
+        && name.len() <= 63
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.ends_with(|c: char| c.is_ascii_alphanumeric());
+    let prefix_ok = prefix.is_none_or(|p| {
+        !p.is_empty()
+            && p.len() <= 253
+            && p.split('.').all(|part| {
+                !part.is_empty()
+                    && part
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            })
+    });
+    name_ok && prefix_ok
+}
+
+pub(crate) fn is_prometheus_label_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// The closest candidate within a small edit distance, for "did you mean".
+pub(crate) fn suggest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (word.chars().count() / 3).clamp(1, 3);
+    candidates
+        .map(|c| (edit_distance(&word.to_lowercase(), &c.to_lowercase()), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = if ca == *cb { prev } else { 1 + prev.min(cur).min(row[j]) };
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn problems(value: Json) -> String {
+        match Settings::from_json(&value) {
+            Ok(s) => panic!("expected an error, got {s:?}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn null_and_empty_give_defaults() {
+        assert_eq!(Settings::from_json(&Json::Null).unwrap(), Settings::default());
+        let s = Settings::from_json(&json!({})).unwrap();
+        assert_eq!(s.min_replicas, 2);
+        assert_eq!(s.alertmanager_min_replicas(), 2);
+        assert_eq!(s.topology_key, "kubernetes.io/hostname");
+    }
+
+    #[test]
+    fn every_key_is_read() {
+        let s = Settings::from_json(&json!({
+            "minReplicas": 3,
+            "alertmanagerMinReplicas": 5,
+            "antiAffinity": "required",
+            "topologyKey": "topology.kubernetes.io/zone",
+            "replicaLabels": ["cluster_replica"],
+            "rules": {"pod-disruption-budget": "off", "persistent-storage": "error"},
+            "exemptNamespaces": ["kube-system"],
+            "allowIgnoreAnnotation": false,
+            "podDisruptionBudget": false
+        }))
+        .unwrap();
+        assert_eq!(s.min_replicas, 3);
+        assert_eq!(s.alertmanager_min_replicas(), 5);
+        assert_eq!(s.anti_affinity, AntiAffinityMode::Required);
+        assert_eq!(s.topology_key, "topology.kubernetes.io/zone");
+        assert_eq!(s.replica_labels, vec!["cluster_replica"]);
+        assert_eq!(s.severity_for("pod-disruption-budget", Severity::Warning), None);
+        assert_eq!(
+            s.severity_for("persistent-storage", Severity::Warning),
+            Some(Severity::Error)
+        );
+        assert_eq!(s.severity_for("min-replicas", Severity::Error), Some(Severity::Error));
+        assert!(s.is_exempt("kube-system"));
+        assert!(!s.allow_ignore_annotation);
+        assert!(!s.pod_disruption_budget);
+    }
+
+    #[test]
+    fn unknown_keys_are_named_with_a_suggestion() {
+        let msg = problems(json!({"minReplica": 2}));
+        assert!(msg.contains("`minReplica`"), "{msg}");
+        assert!(msg.contains("did you mean `minReplicas`"), "{msg}");
+    }
+
+    #[test]
+    fn bad_values_name_their_key_and_value() {
+        let msg = problems(json!({"minReplicas": "two", "antiAffinity": "always", "replicaLabels": ["ok", "not-ok"]}));
+        assert!(msg.contains("`minReplicas` must be a whole number"), "{msg}");
+        assert!(msg.contains("\"two\""), "{msg}");
+        assert!(msg.contains("`antiAffinity`"), "{msg}");
+        assert!(msg.contains("not-ok"), "{msg}");
+        assert!(problems(json!({"minReplicas": 0})).contains("from 1 to"));
+        assert!(problems(json!({"topologyKey": ""})).contains("`topologyKey`"));
+        assert!(problems(json!({"replicaLabels": []})).contains("at least one"));
+    }
+
+    #[test]
+    fn rules_must_be_known_with_known_levels() {
+        let msg = problems(json!({"rules": {"min-replica": "off"}}));
+        assert!(msg.contains("did you mean min-replicas"), "{msg}");
+        let msg = problems(json!({"rules": {"min-replicas": "loud"}}));
+        assert!(msg.contains("expected off, warning or error"), "{msg}");
+    }
+
+    #[test]
+    fn non_map_settings_are_refused() {
+        assert!(problems(json!([])).contains("must be a map"));
+        assert!(problems(json!("x")).contains("must be a map"));
+    }
+
+    #[test]
+    fn label_keys() {
+        assert!(is_label_key("kubernetes.io/hostname"));
+        assert!(is_label_key("zone"));
+        assert!(!is_label_key(""));
+        assert!(!is_label_key("Bad_Prefix/x"));
+        assert!(!is_label_key("a/"));
+    }
+}
