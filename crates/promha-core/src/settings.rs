@@ -126,6 +126,34 @@ impl Settings {
         self.exempt_namespaces.iter().any(|n| n == namespace)
     }
 
+    /// Parses a YAML (or JSON) settings document, as in `.promha.yaml`; an
+    /// empty document gives the defaults.
+    pub fn from_yaml(text: &str) -> Result<Settings, SettingsError> {
+        let docs =
+            crate::yaml::read_documents(text, &crate::yaml::ReadLimits::default()).map_err(|e| SettingsError {
+                problems: vec![format!("cannot read settings: {e}")],
+            })?;
+        match docs.as_slice() {
+            [] => Ok(Settings::default()),
+            [doc] => Settings::from_json(&doc.to_json()),
+            _ => Err(SettingsError {
+                problems: vec!["settings must be a single YAML document".to_string()],
+            }),
+        }
+    }
+
+    /// Overrides one rule's level (`--rule id=level`), naming what is wrong
+    /// with an unknown id or level.
+    pub fn set_rule_level(&mut self, rule: &str, level: &str) -> Result<(), SettingsError> {
+        let mut map = serde_json::Map::new();
+        map.insert(rule.to_string(), Json::String(level.to_string()));
+        let parsed = rule_levels(&Json::Object(map)).map_err(|problem| SettingsError {
+            problems: vec![format!("`rules` {problem}")],
+        })?;
+        self.rules.extend(parsed);
+        Ok(())
+    }
+
     /// Parses and validates settings; `null` gives the defaults.
     pub fn from_json(value: &Json) -> Result<Settings, SettingsError> {
         let mut settings = Settings::default();
@@ -413,6 +441,33 @@ mod tests {
         assert!(msg.contains("did you mean min-replicas"), "{msg}");
         let msg = problems(json!({"rules": {"min-replicas": "loud"}}));
         assert!(msg.contains("expected off, warning or error"), "{msg}");
+    }
+
+    #[test]
+    fn yaml_settings_and_rule_overrides() {
+        let mut s = Settings::from_yaml("# .promha.yaml\nminReplicas: 3\nrules:\n  session-affinity: off\n").unwrap();
+        assert_eq!(s.min_replicas, 3);
+        assert_eq!(s.severity_for("session-affinity", Severity::Warning), None);
+        assert_eq!(Settings::from_yaml("").unwrap(), Settings::default());
+        assert!(
+            Settings::from_yaml("a: [")
+                .unwrap_err()
+                .to_string()
+                .contains("cannot read settings")
+        );
+        assert!(Settings::from_yaml("a: 1\n---\nb: 2\n").is_err());
+        s.set_rule_level("session-affinity", "error").unwrap();
+        assert_eq!(
+            s.severity_for("session-affinity", Severity::Warning),
+            Some(Severity::Error)
+        );
+        assert!(
+            s.set_rule_level("nope", "off")
+                .unwrap_err()
+                .to_string()
+                .contains("unknown rule")
+        );
+        assert!(s.set_rule_level("min-replicas", "loud").is_err());
     }
 
     #[test]
