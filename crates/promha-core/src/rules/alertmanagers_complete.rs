@@ -205,7 +205,7 @@ fn check_ruler(scope: &Scope<'_>, workload: &Workload<'_>, out: &mut Emitter<'_>
         return;
     }
     let addresses: Vec<String> = urls.iter().filter_map(|u| u.as_str()).map(address_key).collect();
-    if let Some(problem) = static_targets_problem(scope, Some(&object.namespace), &addresses) {
+    if let Some((problem, _)) = static_targets_problem(scope, Some(&object.namespace), &addresses) {
         out.report(
             object,
             urls[0].position,
@@ -305,12 +305,12 @@ fn check_config(scope: &Scope<'_>, config: &PrometheusConfig<'_>, out: &mut Emit
         );
         return;
     }
-    if let Some(problem) = static_targets_problem(scope, namespace, &addresses) {
+    if let Some((problem, fix)) = static_targets_problem(scope, namespace, &addresses) {
         out.report(
             object,
             first_static.unwrap_or_else(|| config.position_of(&["alerting", "alertmanagers"])),
             format!("{} {problem}", config.field("alerting.alertmanagers static_configs")),
-            "list every Alertmanager pod (e.g. alertmanager-main-0.alertmanager-operated:9093 … for each replica), or use kubernetes_sd_configs with role: endpoints",
+            format!("{fix} with kubernetes_sd_configs (role: endpoints)"),
         );
     }
 }
@@ -324,8 +324,13 @@ fn candidates<'s, 'a>(scope: &'s Scope<'a>, namespace: Option<&str>) -> Vec<&'s 
     }
 }
 
-/// What is wrong with a list of static Alertmanager addresses, if anything.
-fn static_targets_problem(scope: &Scope<'_>, namespace: Option<&str>, addresses: &[String]) -> Option<String> {
+/// What is wrong with a list of static Alertmanager addresses, if anything:
+/// the message, and the addresses that would cover every replica.
+fn static_targets_problem(
+    scope: &Scope<'_>,
+    namespace: Option<&str>,
+    addresses: &[String],
+) -> Option<(String, String)> {
     let distinct: BTreeSet<&str> = addresses.iter().map(String::as_str).collect();
     let candidates = candidates(scope, namespace);
     let largest = candidates
@@ -333,18 +338,47 @@ fn static_targets_problem(scope: &Scope<'_>, namespace: Option<&str>, addresses:
         .filter_map(|w| w.replicas.map(|r| (r, w)))
         .max_by_key(|(r, _)| *r);
     match largest {
-        None if distinct.len() == 1 => Some(format!(
-            "sends every alert to the single address {}: either one Alertmanager (no redundancy) or a load-balanced name that hands each alert to only one of them; Alertmanager needs every alert at every instance.",
-            distinct.iter().next().copied().unwrap_or_default()
+        None if distinct.len() == 1 => Some((
+            format!(
+                "sends every alert to the single address {}: either one Alertmanager (no redundancy) or a load-balanced name that hands each alert to only one of them; Alertmanager needs every alert at every instance.",
+                distinct.iter().next().copied().unwrap_or_default()
+            ),
+            "list every Alertmanager pod (e.g. alertmanager-main-0.alertmanager-operated:9093, one per replica), or discover them per pod".to_string(),
         )),
-        Some((replicas, am)) if (distinct.len() as i64) < replicas => Some(format!(
-            "lists {} address{} but {} runs {replicas} replicas: the others never receive alerts, and a load-balanced name reaches only one of them per alert.",
-            distinct.len(),
-            if distinct.len() == 1 { "" } else { "es" },
-            scope.object(am.object).display()
+        Some((replicas, am)) if (distinct.len() as i64) < replicas => Some((
+            format!(
+                "lists {} address{} but {} runs {replicas} replicas: the others never receive alerts, and a load-balanced name reaches only one of them per alert.",
+                distinct.len(),
+                if distinct.len() == 1 { "" } else { "es" },
+                scope.object(am.object).display()
+            ),
+            format!("list every pod: {}, or discover them per pod", pod_addresses(scope, am)),
         )),
         _ => None,
     }
+}
+
+/// The stable per-pod DNS names of a StatefulSet-backed Alertmanager.
+fn pod_addresses(scope: &Scope<'_>, am: &Workload<'_>) -> String {
+    let object = scope.object(am.object);
+    let (set, service) = if am.operator {
+        (
+            format!("alertmanager-{}", object.name),
+            HEADLESS_OPERATOR_SERVICE.to_string(),
+        )
+    } else {
+        let service = object
+            .spec()
+            .and_then(|s| s.get("serviceName"))
+            .and_then(Node::as_str)
+            .unwrap_or(&object.name)
+            .to_string();
+        (object.name.clone(), service)
+    };
+    (0..am.replicas.unwrap_or(0).min(10))
+        .map(|i| format!("{set}-{i}.{service}.{}.svc:9093", object.namespace))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// `http://AM-0.am:9093/` and `am-0.am:9093` name the same Alertmanager.
