@@ -22,6 +22,8 @@ pub struct Lookup {
 pub const LOOKUP_KINDS: &[(&str, &str)] = &[
     ("v1", "Service"),
     ("monitoring.coreos.com/v1", "Alertmanager"),
+    ("monitoring.coreos.com/v1", "Prometheus"),
+    ("monitoring.coreos.com/v1", "ThanosRuler"),
     ("apps/v1", "StatefulSet"),
     ("apps/v1", "Deployment"),
     ("policy/v1", "PodDisruptionBudget"),
@@ -50,9 +52,22 @@ fn alertmanager_lookups(namespace: &str, out: &mut BTreeSet<Lookup>) {
     out.insert(Lookup::new("apps/v1", "Deployment", namespace));
 }
 
+/// Prometheus workloads of every form in a namespace.
+fn prometheus_lookups(namespace: &str, out: &mut BTreeSet<Lookup>) {
+    out.insert(Lookup::new("monitoring.coreos.com/v1", "Prometheus", namespace));
+    out.insert(Lookup::new("apps/v1", "StatefulSet", namespace));
+    out.insert(Lookup::new("apps/v1", "Deployment", namespace));
+}
+
+fn rule_on(settings: &Settings, rule: &str) -> bool {
+    settings.severity_for(rule, crate::Severity::Warning).is_some()
+}
+
 /// The lookups that give the admitted document the scope its rules need:
 /// the Alertmanagers and Services a Prometheus or Thanos Ruler refers to,
-/// the Alertmanagers a raw config must reach, and PodDisruptionBudgets.
+/// the Alertmanagers a raw config must reach, PodDisruptionBudgets, the
+/// Prometheus pods a Service selects, and the replicated Prometheus a Thanos
+/// Query reads.
 pub fn lookups_for(document: &Document, settings: &Settings) -> Vec<Lookup> {
     let mut lookups = BTreeSet::new();
     let Some(object) = Object::identify(0, document) else {
@@ -92,10 +107,28 @@ pub fn lookups_for(document: &Document, settings: &Settings) -> Vec<Lookup> {
                 _ => {}
             }
         }
+    } else if object.is("", "Service") {
+        let selects_pods = object
+            .spec()
+            .and_then(|s| s.get("selector"))
+            .and_then(Node::as_map)
+            .is_some_and(|m| !m.is_empty());
+        if selects_pods && rule_on(settings, "session-affinity") {
+            prometheus_lookups(namespace, &mut lookups);
+        }
+    } else if is_thanos_query(&object) {
+        if rule_on(settings, "query-replica-label") {
+            lookups.insert(Lookup::new("monitoring.coreos.com/v1", "Prometheus", namespace));
+            lookups.insert(Lookup::new("monitoring.coreos.com/v1", "ThanosRuler", namespace));
+        }
     } else if !embedded_configs(std::slice::from_ref(&object)).is_empty() {
         alertmanager_lookups(namespace, &mut lookups);
     }
     lookups.into_iter().collect()
+}
+
+fn is_thanos_query(object: &Object<'_>) -> bool {
+    crate::scope::thanos_query(0, object).is_some()
 }
 
 #[cfg(test)]
@@ -129,6 +162,26 @@ mod tests {
                 .iter()
                 .any(|(k, _)| k.contains("PodDisruptionBudget"))
         );
+    }
+
+    #[test]
+    fn services_and_thanos_queries_look_up_prometheus() {
+        let service =
+            "apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: mon}\nspec: {selector: {app: p}}\n";
+        assert!(
+            lookups(service, &Settings::default())
+                .contains(&("monitoring.coreos.com/v1 Prometheus".into(), "mon".into()))
+        );
+        let no_selector = "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {}\n";
+        assert!(lookups(no_selector, &Settings::default()).is_empty());
+        let query = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: q, namespace: mon}\nspec:\n  template:\n    spec:\n      containers: [{name: q, image: thanos/thanos, args: [query]}]\n";
+        let found = lookups(query, &Settings::default());
+        assert!(
+            found.contains(&("monitoring.coreos.com/v1 ThanosRuler".into(), "mon".into())),
+            "{found:?}"
+        );
+        let off = Settings::from_json(&serde_json::json!({"rules": {"query-replica-label": "off"}})).unwrap();
+        assert!(lookups(query, &off).is_empty());
     }
 
     #[test]

@@ -320,7 +320,8 @@ fn service<'d>(index: usize, object: &Object<'d>) -> Service<'d> {
     }
 }
 
-fn thanos_query<'d>(index: usize, object: &Object<'d>) -> Option<ThanosQuery<'d>> {
+/// The Thanos Query an object runs, if it is a Deployment or StatefulSet of one.
+pub(crate) fn thanos_query<'d>(index: usize, object: &Object<'d>) -> Option<ThanosQuery<'d>> {
     let containers = object
         .spec()?
         .path(&["template", "spec", "containers"])

@@ -1,0 +1,57 @@
+//! Kubewarden host capabilities: listing related objects in the cluster.
+
+use kubewarden_policy_sdk::host_capabilities::kubernetes::ListResourcesByNamespaceRequest;
+use promha_core::lookups::Lookup;
+use serde_json::Value as Json;
+
+/// Where related objects come from: the cluster in production, a fixed set in tests.
+pub trait Cluster {
+    /// The objects of a lookup's kind in its namespace, or why they could not be listed.
+    fn list(&self, lookup: &Lookup) -> Result<Vec<Json>, String>;
+}
+
+/// The PolicyServer, through waPC host calls. Kubewarden allows them only for
+/// the kinds listed in metadata.yml's contextAwareResources.
+pub struct HostCluster;
+
+impl Cluster for HostCluster {
+    fn list(&self, lookup: &Lookup) -> Result<Vec<Json>, String> {
+        let request = ListResourcesByNamespaceRequest {
+            api_version: lookup.api_version.to_string(),
+            kind: lookup.kind.to_string(),
+            namespace: lookup.namespace.clone(),
+            label_selector: None,
+            field_selector: None,
+            field_masks: None,
+        };
+        let payload = serde_json::to_vec(&request).map_err(|e| e.to_string())?;
+        // The SDK's typed helper needs a k8s-openapi type; these are custom
+        // resources, so the list is read as plain JSON.
+        let answer = wapc_guest::host_call("kubewarden", "kubernetes", "list_resources_by_namespace", &payload)
+            .map_err(|e| e.to_string())?;
+        items_of(&answer)
+    }
+}
+
+/// The `items` of a Kubernetes List answer.
+pub fn items_of(answer: &[u8]) -> Result<Vec<Json>, String> {
+    let list: Json = serde_json::from_slice(answer).map_err(|e| format!("unreadable list answer: {e}"))?;
+    match list.get("items") {
+        Some(Json::Array(items)) => Ok(items.clone()),
+        Some(Json::Null) | None => Ok(Vec::new()),
+        Some(_) => Err("list answer's items is not a list".to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn list_answers() {
+        assert_eq!(items_of(br#"{"kind":"List","items":[{"a":1}]}"#).unwrap().len(), 1);
+        assert!(items_of(br#"{"kind":"List","items":null}"#).unwrap().is_empty());
+        assert!(items_of(b"not json").unwrap_err().contains("unreadable"));
+        assert!(items_of(br#"{"items":5}"#).is_err());
+    }
+}
