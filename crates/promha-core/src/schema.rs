@@ -29,15 +29,27 @@ pub struct SchemaIssue {
     pub unknown_field: bool,
 }
 
-struct CompiledSchema {
+/// One kind's schema, compiled on first use: admission checks one object
+/// in a fresh instance, and compiling every kind's schema would cost more
+/// than the check itself.
+struct KindSchema {
     key: String,
     schema: Json,
-    validator: Validator,
+    validator: OnceLock<Result<Validator, String>>,
 }
 
-/// The compact schema, compiled once per process.
-fn compact_schemas() -> &'static [CompiledSchema] {
-    static SCHEMAS: OnceLock<Vec<CompiledSchema>> = OnceLock::new();
+impl KindSchema {
+    fn validator(&self) -> Option<&Validator> {
+        self.validator
+            .get_or_init(|| jsonschema::validator_for(&self.schema).map_err(|e| format!("{}: {e}", self.key)))
+            .as_ref()
+            .ok()
+    }
+}
+
+/// The compact schema, read once per process.
+fn compact_schemas() -> &'static [KindSchema] {
+    static SCHEMAS: OnceLock<Vec<KindSchema>> = OnceLock::new();
     SCHEMAS.get_or_init(|| match load_compact_schemas() {
         Ok(schemas) => schemas,
         // The schema is part of the program; its tests make this unreachable.
@@ -45,27 +57,30 @@ fn compact_schemas() -> &'static [CompiledSchema] {
     })
 }
 
-fn load_compact_schemas() -> Result<Vec<CompiledSchema>, String> {
+fn load_compact_schemas() -> Result<Vec<KindSchema>, String> {
     let docs = read_documents(COMPACT_SCHEMA, &ReadLimits::default()).map_err(|e| e.to_string())?;
     let mut root = docs.first().ok_or("empty schema")?.to_json();
     expand_other_fields(&mut root);
     let defs = root.get("$defs").cloned().ok_or("no $defs")?;
     let kinds = root.get("kinds").and_then(Json::as_object).ok_or("no kinds")?;
-    kinds
+    Ok(kinds
         .iter()
         .map(|(key, schema)| {
             let mut schema = schema.clone();
             if let Json::Object(map) = &mut schema {
                 map.insert("$defs".to_string(), defs.clone());
             }
-            let validator = jsonschema::validator_for(&schema).map_err(|e| format!("{key}: {e}"))?;
-            Ok(CompiledSchema {
+            KindSchema {
                 key: key.clone(),
                 schema,
-                validator,
-            })
+                validator: OnceLock::new(),
+            }
         })
-        .collect()
+        .collect())
+}
+
+fn compact_schema(key: &str) -> Option<&'static KindSchema> {
+    compact_schemas().iter().find(|s| s.key == key)
 }
 
 /// Turns `x-promha-other-fields: [a, b]` into `properties: {a: true, b: true}`.
@@ -215,16 +230,16 @@ pub fn check_object(object: &Object<'_>, unknown_fields: bool, crds: &[CrdSchema
         return validate(&crd.validator, &crd.schema, object.root, unknown_fields, &source);
     }
     let key = format!("{}/{}", object.group, object.kind);
-    match compact_schemas().iter().find(|s| s.key == key) {
-        Some(compiled) => validate(&compiled.validator, &compiled.schema, object.root, unknown_fields, ""),
+    match compact_schema(&key).and_then(|k| Some((k.validator()?, k))) {
+        Some((validator, kind)) => validate(validator, &kind.schema, object.root, unknown_fields, ""),
         None => Vec::new(),
     }
 }
 
 /// Checks the fields promha reads in a raw Prometheus config.
 pub fn check_prometheus_config(root: &Node) -> Vec<SchemaIssue> {
-    match compact_schemas().iter().find(|s| s.key == PROMETHEUS_CONFIG) {
-        Some(compiled) => validate(&compiled.validator, &compiled.schema, root, false, ""),
+    match compact_schema(PROMETHEUS_CONFIG).and_then(|k| Some((k.validator()?, k))) {
+        Some((validator, kind)) => validate(validator, &kind.schema, root, false, ""),
         None => Vec::new(),
     }
 }
