@@ -37,7 +37,8 @@ command -v wasm-opt >/dev/null || { say "installing binaryen (wasm-opt)"; apt_in
 wb_version=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
 if ! wasm-bindgen --version 2>/dev/null | grep -q " $wb_version\$"; then
   say "cargo install wasm-bindgen-cli $wb_version"
-  cargo install wasm-bindgen-cli --version "=$wb_version" --locked
+  # Not --locked: its own lock file names crate versions the registry no longer serves.
+  cargo install wasm-bindgen-cli --version "=$wb_version"
 fi
 
 if ! python3 -m pre_commit --version >/dev/null 2>&1; then

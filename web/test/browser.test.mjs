@@ -1,0 +1,407 @@
+// The page in a real browser: Debian's Chromium driven by playwright-core.
+// web/dist is served from this test on a random localhost port, and also
+// opened from file://. Any console error, page error or failed request fails
+// the test, and so does any request that leaves the page's own folder.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+
+import { distDir, launchChromium, loadWasmApi, serveDist, watchedPage, webDir } from './helpers.mjs';
+
+const broken = readFileSync(join(webDir, 'src', 'examples', 'broken.yaml'), 'utf8');
+const good = readFileSync(join(webDir, 'src', 'examples', 'good.yaml'), 'utf8');
+const fileUrl = pathToFileURL(join(distDir, 'index.html')).href;
+
+let server;
+let browser;
+let api;
+const requests = [];
+
+before(async () => {
+  api = loadWasmApi();
+  server = await serveDist();
+  browser = await launchChromium();
+  browser.context.on('request', (request) => requests.push(request.url()));
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (server) await server.close();
+});
+
+// Opens the page and waits until the checker is loaded.
+async function open(url) {
+  const watched = await watchedPage(browser.context);
+  await watched.page.goto(url);
+  try {
+    await watched.page.waitForSelector('html[data-ready="true"]', { timeout: 30000 });
+  } catch (error) {
+    const banner = await watched.page.textContent('#load-error').catch(() => '');
+    throw new Error(`the page did not get ready: ${banner} ${watched.problems.join('; ')}`);
+  }
+  return watched;
+}
+
+// Waits for the lint after the last edit, then reads the rendered findings.
+async function findings(page) {
+  await page.waitForFunction(() => {
+    const results = document.getElementById('results');
+    return results.dataset.state === 'ok' || results.dataset.state === 'settings-error';
+  });
+  return page.$$eval('#results .finding', (items) => items.map((li) => ({ rule: li.dataset.rule, severity: li.dataset.severity, line: Number(li.dataset.line) })));
+}
+
+function expected(text, settings) {
+  return api.lint(text, settings ?? null).findings.map((f) => ({ rule: f.rule, severity: f.severity, line: f.line }));
+}
+
+function sorted(list) {
+  return [...list].sort((a, b) => a.line - b.line || a.rule.localeCompare(b.rule));
+}
+
+async function paste(page, text) {
+  await page.fill('#input', text);
+}
+
+// Waits until the lint after the last edit ran and the fragment holds its text.
+async function linkSaved(page) {
+  await page.waitForFunction(() => {
+    const state = document.getElementById('results').dataset.state;
+    return (state === 'ok' || state === 'settings-error') && document.documentElement.dataset.link === 'saved';
+  });
+}
+
+function assertClean(problems) {
+  assert.deepEqual(problems, [], 'no console errors, page errors or failed requests');
+}
+
+describe('the page over http', () => {
+  test('loads the wasm with fetch, and nothing from elsewhere', async () => {
+    const { page, problems } = await open(server.url);
+    assert.equal(await page.getAttribute('html', 'data-wasm'), 'fetch');
+    assert.equal(await page.textContent('#version'), api.version());
+    assert.match(await page.textContent('#summary'), /Paste manifests/);
+    assertClean(problems);
+    await page.close();
+  });
+
+  test('lists a broken manifest\'s findings with their rule, severity and line', async () => {
+    const { page, problems } = await open(server.url);
+    await paste(page, broken);
+    const shown = await findings(page);
+    assert.deepEqual(sorted(shown), sorted(expected(broken)), 'the page shows exactly the findings of the wasm build');
+    const rules = new Set(shown.map((f) => f.rule));
+    for (const rule of ['anti-affinity', 'replica-label', 'session-affinity', 'min-replicas', 'persistent-storage', 'invalid-resource', 'pod-disruption-budget']) {
+      assert.ok(rules.has(rule), `${rule} is reported`);
+    }
+    // The lines are those of the offending fields in broken.yaml.
+    const lines = broken.split('\n');
+    const lineOf = (rule) => shown.find((f) => f.rule === rule).line;
+    assert.match(lines[lineOf('replica-label') - 1], /replicaExternalLabelName: ""/);
+    assert.match(lines[lineOf('invalid-resource') - 1], /^ {2}replica: 3/);
+    // Grouped by resource, each finding with its message and fix.
+    const groups = await page.$$eval('#results .group h3', (hs) => hs.map((h) => h.textContent));
+    assert.ok(groups.some((g) => g.startsWith('Prometheus monitoring/k8s')), groups.join(' | '));
+    assert.ok(groups.some((g) => g.startsWith('Alertmanager monitoring/main')), groups.join(' | '));
+    assert.ok(groups.some((g) => g.startsWith('Service monitoring/prometheus-k8s')), groups.join(' | '));
+    const first = await page.$eval('#results .finding', (li) => ({ message: li.querySelector('.message').textContent, fix: li.querySelector('.fix')?.textContent }));
+    assert.ok(first.message.length > 20 && first.fix.startsWith('Fix: '), JSON.stringify(first));
+    assert.match(await page.textContent('#summary'), /^\d+ errors? and \d+ warnings? in 4 resources\.$/);
+    assertClean(problems);
+    await page.close();
+  });
+
+  test('clicking a finding marks its line in the text', async () => {
+    const { page, problems } = await open(server.url);
+    await page.setViewportSize({ width: 1280, height: 700 });
+    await paste(page, broken);
+    await findings(page);
+    const target = page.locator('#results .finding[data-rule="invalid-resource"]');
+    const line = Number(await target.getAttribute('data-line'));
+    await target.locator('.message').click();
+    await page.waitForSelector(`#line-mark[data-line="${line}"]`);
+    assert.equal(await page.getAttribute('#editor', 'data-marked-line'), String(line));
+    assert.equal(await target.getAttribute('aria-current'), 'true');
+    const state = await page.evaluate(() => {
+      const input = document.getElementById('input');
+      const mark = document.getElementById('line-mark').getBoundingClientRect();
+      const box = input.getBoundingClientRect();
+      return {
+        selected: input.value.slice(input.selectionStart, input.selectionEnd),
+        before: input.value.slice(0, input.selectionStart),
+        focused: document.activeElement === input,
+        markVisible: mark.top >= box.top && mark.bottom <= box.bottom && mark.height > 0,
+        scrolled: input.scrollTop,
+      };
+    });
+    assert.equal(state.before.split('\n').length, line, 'the selection starts on the finding\'s line');
+    assert.equal(state.selected, broken.split('\n')[line - 1], 'the whole line is selected');
+    assert.ok(state.focused, 'a click moves the focus to the editor');
+    assert.ok(state.markVisible, 'the editor scrolled the marked line into view');
+    assert.ok(state.scrolled > 0, 'line 48 needed scrolling in a 700px window');
+    // The keyboard works too, and leaves the focus in the list.
+    const other = page.locator('#results .finding[data-rule="replica-label"] button.goto');
+    await other.focus();
+    await page.keyboard.press('Enter');
+    const otherLine = Number(await page.getAttribute('#results .finding[data-rule="replica-label"]', 'data-line'));
+    await page.waitForSelector(`#line-mark[data-line="${otherLine}"]`);
+    assert.equal(await page.evaluate(() => document.activeElement.classList.contains('goto')), true);
+    // Editing clears the mark, whose line may have moved.
+    await page.focus('#input');
+    await page.keyboard.press('End');
+    await page.keyboard.type(' ');
+    await page.waitForSelector('#line-mark', { state: 'detached' });
+    assertClean(problems);
+    await page.close();
+  });
+
+  test('the fixed setup has no findings', async () => {
+    const { page, problems } = await open(server.url);
+    await paste(page, broken);
+    assert.ok((await findings(page)).length > 0);
+    await paste(page, good);
+    assert.deepEqual(await findings(page), []);
+    assert.match(await page.textContent('#summary'), /^No findings in 6 resources\.$/);
+    assertClean(problems);
+    await page.close();
+  });
+
+  test('checks a prometheus.yml, and reports a text that is not YAML', async () => {
+    const { page, problems } = await open(server.url);
+    const config = readFileSync(join(webDir, 'test', 'fixtures', 'prometheus.yml'), 'utf8');
+    await paste(page, config);
+    const shown = await findings(page);
+    assert.deepEqual(sorted(shown), sorted(expected(config)));
+    assert.ok(shown.some((f) => f.rule === 'alertmanagers-complete'));
+    assert.match(await page.textContent('#results .group h3'), /^input\.yaml \(the whole text\)/);
+    const unreadable = readFileSync(join(webDir, 'test', 'fixtures', 'broken-syntax.yaml'), 'utf8');
+    await paste(page, unreadable);
+    assert.deepEqual(await findings(page), [{ rule: 'invalid-resource', severity: 'error', line: 8 }]);
+    assert.match(await page.textContent('#results .finding .message'), /cannot read input\.yaml/);
+    assertClean(problems);
+    await page.close();
+  });
+
+  test('re-lints as the user types', async () => {
+    const { page, problems } = await open(server.url);
+    await page.focus('#input');
+    await page.keyboard.type('apiVersion: monitoring.coreos.com/v1\nkind: Alertmanager\nmetadata:\n  name: main\nspec:\n  replicas: 1\n', { delay: 5 });
+    const shown = await findings(page);
+    assert.ok(shown.some((f) => f.rule === 'min-replicas' && f.line === 6), JSON.stringify(shown));
+    await page.keyboard.press('Backspace');
+    await page.keyboard.press('Backspace');
+    await page.keyboard.type('3\n');
+    await page.waitForFunction(() => !document.querySelector('#results .finding[data-rule="min-replicas"]'));
+    assertClean(problems);
+    await page.close();
+  });
+
+  test('the example buttons load a good and a broken setup', async () => {
+    const { page, problems } = await open(server.url);
+    await page.click('#example-broken');
+    assert.equal(await page.inputValue('#input'), broken);
+    assert.deepEqual(sorted(await findings(page)), sorted(expected(broken)));
+    await page.click('#example-good');
+    assert.equal(await page.inputValue('#input'), good);
+    assert.deepEqual(await findings(page), []);
+    assertClean(problems);
+    await page.close();
+  });
+
+  test('the URL fragment keeps the text and settings, and a link restores them', async () => {
+    const { page, problems } = await open(server.url);
+    await paste(page, broken);
+    await findings(page);
+    await page.click('#settings-panel summary');
+    await page.fill('#s-minReplicas', '3');
+    await page.selectOption('#level-persistent-storage', 'off');
+    await page.waitForFunction(() => document.getElementById('results').dataset.state === 'ok' && !document.querySelector('.finding[data-rule="persistent-storage"]'));
+    await linkSaved(page);
+    assert.match(await page.evaluate(() => location.hash), /^#z=[\w-]+$/);
+    const url = page.url();
+    const settings = { minReplicas: 3, rules: { 'persistent-storage': 'off' } };
+    const before = await findings(page);
+    assert.deepEqual(sorted(before), sorted(expected(broken, settings)));
+    // The .promha.yaml the page shows for the CLI means the same settings.
+    const yaml = await page.textContent('#settings-yaml');
+    assert.equal(yaml, 'minReplicas: 3\nrules:\n  persistent-storage: "off"\n');
+    assert.deepEqual(api.lint(broken, yaml), api.lint(broken, settings));
+    assert.ok(!new URL(url).search, 'nothing goes in the query string');
+    assert.ok(!requests.some((r) => r.includes('z=')), 'the fragment is never sent');
+    await page.close();
+
+    const restored = await open(url);
+    assert.equal(await restored.page.inputValue('#input'), broken);
+    assert.equal(await restored.page.inputValue('#s-minReplicas'), '3');
+    assert.equal(await restored.page.inputValue('#level-persistent-storage'), 'off');
+    assert.deepEqual(sorted(await findings(restored.page)), sorted(before));
+    assert.equal(restored.page.url(), url, 'the restored page keeps the same link');
+    // A hand-written link with plain text works too.
+    await restored.page.goto(server.url + '#t=' + encodeURIComponent('kind: Prometheus\napiVersion: monitoring.coreos.com/v1\nmetadata: {name: x}\n'));
+    await restored.page.waitForFunction(() => document.getElementById('input').value.startsWith('kind: Prometheus'));
+    assert.ok((await findings(restored.page)).some((f) => f.rule === 'min-replicas'));
+    // Clearing the text clears the fragment.
+    await restored.page.click('#settings-reset');
+    await restored.page.click('#clear');
+    await restored.page.waitForFunction(() => location.hash === '');
+    assertClean(problems);
+    assertClean(restored.problems);
+    await restored.page.close();
+  });
+
+  test('invalid settings are shown as such, not as findings', async () => {
+    const { page, problems } = await open(server.url);
+    await paste(page, broken);
+    await findings(page);
+    await page.click('#settings-panel summary');
+    await page.fill('#s-minReplicas', '0');
+    await page.waitForSelector('#results[data-state="settings-error"]');
+    assert.match(await page.textContent('#settings-error'), /minReplicas.*must be a whole number from 1/);
+    assert.equal(await page.$$eval('#results .finding', (l) => l.length), 0);
+    await page.fill('#s-replicaLabels', 'prometheus-replica');
+    await page.waitForFunction(() => /replicaLabels/.test(document.getElementById('settings-error').textContent));
+    await page.fill('#s-minReplicas', '');
+    await page.fill('#s-replicaLabels', 'cluster_replica, replica');
+    await page.waitForSelector('#results[data-state="ok"]');
+    assert.equal(await page.isHidden('#settings-error'), true);
+    assert.match(await page.textContent('#settings-yaml'), /^replicaLabels:\n\s*- cluster_replica\n\s*- replica\n$/);
+    assertClean(problems);
+    await page.close();
+  });
+
+  test('dropping files loads them', async () => {
+    const { page, problems } = await open(server.url);
+    await page.evaluate(([a, b]) => {
+      const data = new DataTransfer();
+      data.items.add(new File([a], 'prometheus.yaml', { type: 'application/yaml' }));
+      data.items.add(new File([b], 'alertmanager.yaml', { type: 'application/yaml' }));
+      const editor = document.getElementById('editor');
+      editor.dispatchEvent(new DragEvent('dragenter', { dataTransfer: data, bubbles: true }));
+      editor.dispatchEvent(new DragEvent('dragover', { dataTransfer: data, bubbles: true, cancelable: true }));
+      editor.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+    }, [broken, good]);
+    await page.waitForFunction(() => document.getElementById('input').value.includes('# file: alertmanager.yaml'));
+    const text = await page.inputValue('#input');
+    assert.ok(text.startsWith('# file: prometheus.yaml\n' + broken));
+    assert.deepEqual(sorted(await findings(page)), sorted(expected(text)));
+    // One file is loaded as it is, so its lines are the file's lines.
+    await page.evaluate((a) => {
+      const data = new DataTransfer();
+      data.items.add(new File([a], 'broken.yaml'));
+      document.getElementById('editor').dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+    }, broken);
+    await page.waitForFunction((t) => document.getElementById('input').value === t, broken);
+    assert.deepEqual(sorted(await findings(page)), sorted(expected(broken)));
+    assert.equal(await page.evaluate(() => document.getElementById('editor').classList.contains('dragging')), false);
+    assertClean(problems);
+    await page.close();
+  });
+
+  test('the rule catalogue shows every rule and loads its examples', async () => {
+    const { page, problems } = await open(server.url);
+    const rules = api.rules();
+    const shown = await page.$$eval('#rule-list .rule', (articles) => articles.map((a) => ({ id: a.id, doc: a.querySelector('.rule-doc').textContent })));
+    assert.deepEqual(shown.map((r) => r.id), rules.map((r) => 'rule-' + r.id));
+    assert.equal(shown[0].doc, rules[0].doc.replace(/`/g, ''));
+    const levels = await page.$$eval('#rule-levels select', (s) => s.map((x) => x.dataset.rule));
+    assert.deepEqual(levels, rules.map((r) => r.id));
+    const rule = rules.find((r) => r.id === 'alertmanager-peers');
+    const article = page.locator('#rule-alertmanager-peers');
+    await article.locator('summary', { hasText: 'Example it reports' }).click();
+    await article.locator('button', { hasText: 'Check this example' }).click();
+    assert.equal(await page.inputValue('#input'), rule.badExample);
+    assert.ok((await findings(page)).some((f) => f.rule === 'alertmanager-peers'));
+    // A finding's "About" link shows its rule without touching the fragment.
+    await linkSaved(page);
+    const hash = await page.evaluate(() => location.hash);
+    assert.match(hash, /^#z=/);
+    await page.click('#results .finding[data-rule="alertmanager-peers"] a.about');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'rule-alertmanager-peers');
+    await page.waitForTimeout(500);
+    assert.equal(await page.evaluate(() => location.hash), hash);
+    assertClean(problems);
+    await page.close();
+  });
+
+  test('works in a narrow window', async () => {
+    const { page, problems } = await open(server.url);
+    await page.setViewportSize({ width: 360, height: 740 });
+    await page.click('#example-broken');
+    await findings(page);
+    const layout = await page.evaluate(() => ({
+      overflow: document.documentElement.scrollWidth - window.innerWidth,
+      editor: document.getElementById('editor').getBoundingClientRect(),
+      results: document.querySelector('.results-pane').getBoundingClientRect(),
+    }));
+    assert.ok(layout.overflow <= 0, `no horizontal scrolling (${layout.overflow}px too wide)`);
+    assert.ok(layout.results.top >= layout.editor.bottom, 'the findings stack under the editor');
+    await page.locator('#results .finding[data-rule="min-replicas"] button.goto').click();
+    await page.waitForSelector('#line-mark');
+    assert.ok(await page.evaluate(() => {
+      const r = document.getElementById('editor').getBoundingClientRect();
+      return r.bottom > 0 && r.top < window.innerHeight;
+    }), 'clicking a finding brings the editor into view');
+    assertClean(problems);
+    await page.close();
+  });
+
+  test('every control has an accessible name', async () => {
+    const { page, problems } = await open(server.url);
+    await page.click('#example-broken');
+    await findings(page);
+    const unnamed = await page.evaluate(() => {
+      const missing = [];
+      for (const el of document.querySelectorAll('button, select, textarea, input:not([type="file"])')) {
+        const labelled = el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || (el.labels && el.labels.length > 0) || el.textContent.trim();
+        if (!labelled) missing.push(el.outerHTML.slice(0, 80));
+      }
+      return missing;
+    });
+    assert.deepEqual(unnamed, []);
+    assert.equal(await page.getAttribute('#summary', 'aria-live'), 'polite');
+    assertClean(problems);
+    await page.close();
+  });
+
+  test('fails loudly when the wasm cannot be loaded', async () => {
+    const watched = await watchedPage(browser.context);
+    await watched.page.route(/promha_web(_bg\.wasm|_wasm\.js)$/, (route) => route.fulfill({ status: 404, body: 'gone' }));
+    await watched.page.goto(server.url);
+    await watched.page.waitForSelector('#load-error:not([hidden])');
+    assert.match(await watched.page.textContent('#load-error'), /could not be loaded/);
+    assert.equal(await watched.page.getAttribute('#results', 'data-state'), 'failed');
+    assert.ok(watched.problems.some((p) => p.includes('cannot load the checker')), watched.problems.join('\n'));
+    await watched.page.close();
+  });
+
+});
+
+describe('the page from file://', () => {
+  test('loads the embedded wasm and checks, with a working fragment', async () => {
+    const { page, problems } = await open(fileUrl);
+    assert.equal(await page.getAttribute('html', 'data-wasm'), 'embedded');
+    await paste(page, broken);
+    assert.deepEqual(sorted(await findings(page)), sorted(expected(broken)));
+    await page.locator('#results .finding[data-rule="invalid-resource"] .message').click();
+    await page.waitForSelector('#line-mark');
+    await linkSaved(page);
+    const url = page.url();
+    assert.ok(url.startsWith(fileUrl + '#z='));
+    await page.close();
+    const restored = await open(url);
+    assert.equal(await restored.page.inputValue('#input'), broken);
+    assert.deepEqual(sorted(await findings(restored.page)), sorted(expected(broken)));
+    assertClean(problems);
+    assertClean(restored.problems);
+    await restored.page.close();
+  });
+});
+
+test('every request stayed in the page\'s folder', () => {
+  const outside = requests.filter((r) => !r.startsWith(server.url) && !r.startsWith(pathToFileURL(distDir).href + '/') && !r.startsWith('data:') && !r.startsWith('blob:'));
+  assert.deepEqual(outside, []);
+  assert.ok(requests.some((r) => r.endsWith('/promha_web_bg.wasm')));
+  assert.ok(requests.some((r) => r.startsWith('file:') && r.endsWith('/promha_web_wasm.js')));
+});
