@@ -1,8 +1,10 @@
 //! Documents as they come in, and the objects and standalone configs found in them.
 
 use crate::finding::ResourceRef;
+use crate::node::BlockOrigin;
 use crate::node::{Node, Position, Value};
-use crate::yaml::{ReadError, ReadLimits, read_documents};
+use crate::triage::{Triage, split_documents, triage};
+use crate::yaml::{ReadError, ReadLimits, read_documents, read_documents_metered};
 
 /// One YAML/JSON document and the file it came from (empty in admission).
 #[derive(Clone, Debug, PartialEq)]
@@ -34,6 +36,54 @@ pub fn read_text(file: &str, text: &str, limits: &ReadLimits) -> Result<Vec<Docu
         push_expanding_lists(file, root, &mut documents);
     }
     Ok(documents)
+}
+
+/// What reading a file for a lint gave.
+#[derive(Debug, Default)]
+pub struct ReadOutcome {
+    pub documents: Vec<Document>,
+    /// Documents that could not be read; `whole_file` when the file was read at once.
+    pub errors: Vec<ReadError>,
+    pub whole_file: bool,
+    /// Kubernetes objects of kinds no rule reads, not parsed (see [`crate::triage`]).
+    pub skipped: usize,
+}
+
+/// Reads the documents of a file that can matter to a rule, one document at
+/// a time, so that one broken document does not hide the others.
+/// `extra_kinds` are kinds to read whatever they are (those of user CRDs).
+pub fn read_for_lint(file: &str, text: &str, limits: &ReadLimits, extra_kinds: &[&str]) -> ReadOutcome {
+    let mut outcome = ReadOutcome::default();
+    let Some(chunks) = split_documents(text) else {
+        outcome.whole_file = true;
+        match read_text(file, text, limits) {
+            Ok(documents) => outcome.documents = documents,
+            Err(error) => outcome.errors.push(error),
+        }
+        return outcome;
+    };
+    let mut used_nodes = 0;
+    for chunk in chunks {
+        match triage(chunk.text, extra_kinds) {
+            Triage::Empty => {}
+            Triage::Skip => outcome.skipped += 1,
+            Triage::Read => {
+                let origin = BlockOrigin {
+                    first_line: chunk.first_line,
+                    indent: 0,
+                };
+                match read_documents_metered(chunk.text, limits, Some(origin), &mut used_nodes) {
+                    Ok(roots) => {
+                        for root in roots {
+                            push_expanding_lists(file, root, &mut outcome.documents);
+                        }
+                    }
+                    Err(error) => outcome.errors.push(error),
+                }
+            }
+        }
+    }
+    outcome
 }
 
 fn push_expanding_lists(file: &str, root: Node, out: &mut Vec<Document>) {
@@ -237,6 +287,7 @@ impl<'d> Object<'d> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::node::Position;
 
     fn docs(text: &str) -> Vec<Document> {
         read_text("dir/manifests.yaml", text, &ReadLimits::default()).unwrap()
@@ -250,6 +301,41 @@ mod tests {
         assert_eq!(d.len(), 2);
         assert_eq!(d[1].root.path(&["metadata", "name"]).and_then(Node::as_str), Some("b"));
         assert_eq!(d[1].root.get("kind").unwrap().position.line, 9);
+    }
+
+    #[test]
+    fn lint_reads_document_by_document_at_the_right_lines() {
+        let text = "apiVersion: v1\nkind: Namespace\nmetadata: {name: skipped}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\n---\nkind: Service\nspec: [1, 2\n---\napiVersion: v1\nkind: Service\nmetadata: {name: t}\n";
+        let outcome = read_for_lint("f.yaml", text, &ReadLimits::default(), &[]);
+        assert_eq!(outcome.skipped, 1);
+        assert_eq!(
+            outcome.documents.len(),
+            2,
+            "the broken document does not hide the last one"
+        );
+        assert_eq!(
+            outcome.documents[0].root.get("kind").unwrap().position,
+            Position::new(6, 1)
+        );
+        assert_eq!(
+            outcome.documents[1].root.get("metadata").unwrap().position,
+            Position::new(14, 1)
+        );
+        assert_eq!(outcome.errors.len(), 1);
+        assert_eq!(outcome.errors[0].position.line, 10);
+        assert!(!outcome.whole_file);
+    }
+
+    #[test]
+    fn the_node_budget_holds_for_the_whole_file() {
+        let text = "kind: Service\na: [1, 2, 3]\n---\nkind: Service\nb: [1, 2, 3]\n";
+        let limits = ReadLimits {
+            max_nodes: 12,
+            ..ReadLimits::default()
+        };
+        let outcome = read_for_lint("f.yaml", text, &limits, &[]);
+        assert_eq!(outcome.documents.len(), 1);
+        assert!(outcome.errors[0].message.contains("too large"), "{:?}", outcome.errors);
     }
 
     #[test]

@@ -15,6 +15,8 @@ pub mod schema;
 pub mod scope;
 pub mod selector;
 pub mod settings;
+pub mod suggest;
+pub mod triage;
 pub mod workload;
 pub mod yaml;
 
@@ -68,17 +70,27 @@ pub struct Source<'t> {
     pub text: &'t str,
 }
 
-/// Reads and checks texts together, as the CLI and the web page do. A text
-/// that cannot be read is reported as an `invalid-resource` finding on its
-/// file; the others are still checked.
+/// Reads and checks texts together, as the CLI and the web page do. A
+/// document that cannot be read is reported as an `invalid-resource` finding
+/// on its file; the others are still checked. Kubernetes objects of kinds no
+/// rule reads are not parsed at all (see [`triage`]).
 pub fn lint(sources: &[Source<'_>], settings: &Settings, options: &CheckOptions) -> Report {
     let limits = ReadLimits::default();
+    let extra_kinds: Vec<&str> = options.crds.iter().map(|c| c.kind.as_str()).collect();
     let mut documents = Vec::new();
     let mut unreadable = Vec::new();
+    let mut skipped = 0;
     for source in sources {
-        match read_text(source.file, source.text, &limits) {
-            Ok(docs) => documents.extend(docs),
-            Err(error) => unreadable.extend(rules::invalid_resource_unreadable(source.file, &error, settings)),
+        let outcome = document::read_for_lint(source.file, source.text, &limits, &extra_kinds);
+        documents.extend(outcome.documents);
+        skipped += outcome.skipped;
+        for error in &outcome.errors {
+            unreadable.extend(rules::unreadable_finding(
+                source.file,
+                error,
+                outcome.whole_file,
+                settings,
+            ));
         }
     }
     let mut findings = check(&documents, settings, options);
@@ -92,6 +104,6 @@ pub fn lint(sources: &[Source<'_>], settings: &Settings, options: &CheckOptions)
     Report {
         findings,
         files: sources.len(),
-        documents: checked,
+        documents: checked + skipped,
     }
 }

@@ -9,7 +9,7 @@ use serde_json::{Map, Value as Json};
 
 use crate::document::{Document, Object};
 use crate::node::{Node, Position};
-use crate::settings::suggest;
+use crate::suggest::suggest;
 use crate::yaml::{ReadLimits, read_documents};
 
 const COMPACT_SCHEMA: &str = include_str!("schema/promha-schema.yaml");

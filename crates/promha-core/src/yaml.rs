@@ -72,6 +72,17 @@ pub fn read_documents_within(
     limits: &ReadLimits,
     origin: Option<BlockOrigin>,
 ) -> Result<Vec<Node>, ReadError> {
+    read_documents_metered(text, limits, origin, &mut 0)
+}
+
+/// Reads one of several parts of a text (its documents, read one by one),
+/// counting nodes in `used` so that the budget holds for the whole text.
+pub fn read_documents_metered(
+    text: &str,
+    limits: &ReadLimits,
+    origin: Option<BlockOrigin>,
+    used: &mut usize,
+) -> Result<Vec<Node>, ReadError> {
     let mut options = Options::default();
     options.flow_nesting_limit = limits.max_depth;
     options.block_nesting_limit = limits.max_depth;
@@ -83,7 +94,7 @@ pub fn read_documents_within(
         anchors: HashMap::new(),
         documents: Vec::new(),
         root: None,
-        nodes: 0,
+        nodes: *used,
         alias_nodes: 0,
     };
     for item in parser {
@@ -96,6 +107,7 @@ pub fn read_documents_within(
             },
         })?;
         builder.event(event, span)?;
+        *used = builder.nodes;
     }
     Ok(builder.documents)
 }

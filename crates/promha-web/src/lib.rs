@@ -15,7 +15,7 @@
 //!
 //! Everything but the thin `#[wasm_bindgen]` layer is plain Rust, tested natively.
 
-use promha_core::{CheckOptions, RULES, Settings, SettingsError, Source};
+use promha_core::{CheckOptions, Settings, SettingsError, Source};
 use serde_json::{Value as Json, json};
 use wasm_bindgen::prelude::*;
 
@@ -67,21 +67,7 @@ pub fn lint_with_settings_text(text: &str, settings: &str) -> Json {
 
 /// The rule catalogue, in documentation order.
 pub fn rules_json() -> Json {
-    Json::Array(
-        RULES
-            .iter()
-            .map(|rule| {
-                json!({
-                    "id": rule.id,
-                    "severity": rule.severity,
-                    "summary": rule.summary,
-                    "doc": rule.doc,
-                    "badExample": rule.bad_example,
-                    "goodExample": rule.good_example,
-                })
-            })
-            .collect(),
-    )
+    promha_core::rules::catalogue_json()
 }
 
 /// Every setting with its default value, in the settings schema.
@@ -175,6 +161,7 @@ pub fn version() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use promha_core::RULES;
 
     const PROMETHEUS_ONE_REPLICA: &str = "\
 apiVersion: monitoring.coreos.com/v1

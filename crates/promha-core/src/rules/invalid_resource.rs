@@ -85,7 +85,7 @@ fn check_ignore_annotation(object: &Object<'_>, out: &mut Emitter<'_>) {
             continue;
         }
         let ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
-        let hint = crate::settings::suggest(name, ids.iter().copied())
+        let hint = crate::suggest::suggest(name, ids.iter().copied())
             .map(|s| format!("did you mean {s}? "))
             .unwrap_or_default();
         out.warn(
@@ -97,8 +97,10 @@ fn check_ignore_annotation(object: &Object<'_>, out: &mut Emitter<'_>) {
     }
 }
 
-/// The finding for a text that cannot be read, if the rule is on.
-pub fn unreadable(file: &str, error: &ReadError, settings: &Settings) -> Option<Finding> {
+/// The finding for a document (or, with `whole_file`, a file) that cannot
+/// be read, if the rule is on. Callers that read files themselves (a file
+/// that is not UTF-8) report through it too.
+pub fn unreadable(file: &str, error: &ReadError, whole_file: bool, settings: &Settings) -> Option<Finding> {
     let severity = settings.severity_for(RULE.id, RULE.severity)?;
     let name = file.rsplit(['/', '\\']).next().unwrap_or(file);
     Some(Finding {
@@ -112,10 +114,17 @@ pub fn unreadable(file: &str, error: &ReadError, settings: &Settings) -> Option<
         },
         file: file.to_string(),
         position: error.position,
-        message: format!(
-            "cannot read {name}: {}; none of its documents were checked",
-            error.message
-        ),
+        message: if whole_file {
+            format!(
+                "cannot read {name}: {}; none of its documents were checked",
+                error.message
+            )
+        } else {
+            format!(
+                "cannot read a document of {name}: {}; that document was not checked, the file's others were",
+                error.message
+            )
+        },
         fix: if error.position.is_known() {
             format!(
                 "fix the YAML at line {}, column {}",
@@ -229,5 +238,18 @@ mod tests {
         );
         assert_eq!(report.files, 2);
         assert_eq!(report.documents, 1);
+        let directives = lint(
+            &[Source {
+                file: "d.yaml",
+                text: "%YAML 1.2\n---\na: [1\n",
+            }],
+            &Settings::default(),
+            &CheckOptions::default(),
+        );
+        assert!(
+            directives.findings[0]
+                .message
+                .contains("none of its documents were checked")
+        );
     }
 }

@@ -19,7 +19,7 @@ mod query_replica_label;
 mod replica_label;
 mod session_affinity;
 
-pub(crate) use invalid_resource::unreadable as invalid_resource_unreadable;
+pub use invalid_resource::unreadable as unreadable_finding;
 
 /// A rule: its identity, its documentation and its check.
 pub struct Rule {
@@ -60,6 +60,24 @@ pub static RULES: &[&Rule] = &[
 
 pub fn rule(id: &str) -> Option<&'static Rule> {
     RULES.iter().copied().find(|r| r.id == id)
+}
+
+/// The catalogue as JSON, for `promha rules --format json` and the web page:
+/// `[{id, severity, summary, doc, badExample, goodExample}]`.
+pub fn catalogue_json() -> serde_json::Value {
+    RULES
+        .iter()
+        .map(|rule| {
+            serde_json::json!({
+                "id": rule.id,
+                "severity": rule.severity,
+                "summary": rule.summary,
+                "doc": rule.doc,
+                "badExample": rule.bad_example,
+                "goodExample": rule.good_example,
+            })
+        })
+        .collect()
 }
 
 /// Collects one rule's findings, applying the settings: rule levels, exempt
