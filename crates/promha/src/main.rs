@@ -1,0 +1,219 @@
+//! `promha`: lint Prometheus and Alertmanager manifests for high availability.
+
+mod args;
+mod catalogue;
+mod collect;
+mod config;
+mod output;
+
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use promha_core::finding::Finding;
+use promha_core::node::Position;
+use promha_core::schema::{CrdSchema, crd_schemas};
+use promha_core::yaml::{ReadError, ReadLimits};
+use promha_core::{CheckOptions, Report, Settings, Source};
+
+use args::{ColorChoice, Command, Format, Input, LintArgs};
+use collect::{Collected, Content};
+
+/// No error found (warnings allowed unless `--strict`).
+const EXIT_CLEAN: u8 = 0;
+/// A finding that fails the run.
+const EXIT_FINDINGS: u8 = 1;
+/// Usage, settings or I/O error.
+const EXIT_USAGE: u8 = 2;
+
+fn main() -> ExitCode {
+    let command = match args::parse(std::env::args_os().skip(1)) {
+        Ok(command) => command,
+        Err(error) => {
+            eprintln!("promha: error: {error}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let code = match command {
+        Command::Help(text) => print(text),
+        Command::Version => print(&format!("promha {}\n", args::VERSION)),
+        Command::Rules(format) => print(&catalogue::rules(format)),
+        Command::Explain(id) => match catalogue::explain(&id) {
+            Ok(text) => print(&text),
+            Err(message) => {
+                eprintln!("promha: error: {message}");
+                EXIT_USAGE
+            }
+        },
+        Command::Lint(lint_args) => lint(&lint_args),
+    };
+    ExitCode::from(code)
+}
+
+/// Writes to standard output; a closed pipe (`promha rules | head`) is not an error.
+fn print(text: &str) -> u8 {
+    write_stdout(text);
+    EXIT_CLEAN
+}
+
+fn write_stdout(text: &str) {
+    let mut stdout = io::stdout().lock();
+    let result = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
+    if let Err(e) = result
+        && e.kind() != io::ErrorKind::BrokenPipe
+    {
+        eprintln!("promha: error: cannot write the output: {e}");
+    }
+}
+
+fn fail(message: impl std::fmt::Display) -> u8 {
+    eprintln!("promha: error: {message}");
+    EXIT_USAGE
+}
+
+fn lint(args: &LintArgs) -> u8 {
+    let cwd = std::env::current_dir().ok();
+    let settings = match settings(args, cwd.as_deref()) {
+        Ok(settings) => settings,
+        Err(message) => return fail(message),
+    };
+    let crds = match load_crds(&args.crds) {
+        Ok(crds) => crds,
+        Err(message) => return fail(message),
+    };
+    let collected = collect::collect(&args.inputs, &args.stdin_filename, &mut io::stdin().lock());
+    for note in &collected.notes {
+        eprintln!("promha: note: {note}");
+    }
+    if !collected.errors.is_empty() {
+        for error in &collected.errors {
+            eprintln!("promha: error: {error}");
+        }
+        return EXIT_USAGE;
+    }
+    let options = CheckOptions {
+        unknown_fields: true,
+        crds,
+    };
+    let report = lint_files(&collected, &settings, &options);
+    let rendered = match args.format {
+        Format::Text => output::text(
+            &report,
+            output::Style {
+                color: use_color(args.color),
+            },
+        ),
+        Format::Json => output::json(&report),
+        Format::Sarif => output::sarif(&report, cwd.as_deref()),
+        Format::Github => output::github(&report, cwd.as_deref()),
+    };
+    write_stdout(&rendered);
+    let failing = report.errors() > 0 || (args.strict && report.warnings() > 0);
+    if failing { EXIT_FINDINGS } else { EXIT_CLEAN }
+}
+
+/// `--config`, else the nearest `.promha.yaml` (unless `--no-config`), then `--rule`.
+fn settings(args: &LintArgs, cwd: Option<&Path>) -> Result<Settings, String> {
+    let file: Option<PathBuf> = match (&args.config, args.no_config, cwd) {
+        (Some(path), _, _) => Some(path.clone()),
+        (None, false, Some(cwd)) => config::discover(cwd),
+        _ => None,
+    };
+    let mut settings = match file {
+        Some(path) => config::load(&path)?,
+        None => Settings::default(),
+    };
+    config::apply_rule_overrides(&mut settings, &args.rules)?;
+    Ok(settings)
+}
+
+/// Reads the CustomResourceDefinitions of `--crd` files and directories.
+fn load_crds(paths: &[PathBuf]) -> Result<Vec<CrdSchema>, String> {
+    if paths.is_empty() {
+        return Ok(Vec::new());
+    }
+    let inputs: Vec<Input> = paths.iter().cloned().map(Input::Path).collect();
+    let collected = collect::collect(&inputs, "-", &mut io::empty());
+    if let Some(first) = collected.errors.first() {
+        return Err(format!("--crd {first}"));
+    }
+    let limits = ReadLimits::default();
+    let mut documents = Vec::new();
+    for file in &collected.files {
+        match &file.content {
+            Content::Text(text) => match promha_core::read_text(&file.name, text, &limits) {
+                Ok(docs) => documents.extend(docs),
+                Err(e) => return Err(format!("--crd {}: {e}", file.name)),
+            },
+            Content::NotUtf8(p) => {
+                return Err(format!(
+                    "--crd {}: line {}, column {}: not UTF-8 text",
+                    file.name, p.line, p.column
+                ));
+            }
+        }
+    }
+    let schemas = crd_schemas(&documents).map_err(|e| format!("--crd {e}"))?;
+    if schemas.is_empty() {
+        let shown: Vec<String> = paths.iter().map(|p| collect::display(p)).collect();
+        return Err(format!(
+            "--crd {}: no CustomResourceDefinition with an openAPIV3Schema found",
+            shown.join(", ")
+        ));
+    }
+    Ok(schemas)
+}
+
+/// Lints all texts together (one scope, one pass); files that are not UTF-8
+/// are reported as `invalid-resource` findings.
+fn lint_files(collected: &Collected, settings: &Settings, options: &CheckOptions) -> Report {
+    let sources: Vec<Source<'_>> = collected
+        .files
+        .iter()
+        .filter_map(|f| match &f.content {
+            Content::Text(text) => Some(Source { file: &f.name, text }),
+            Content::NotUtf8(_) => None,
+        })
+        .collect();
+    let mut report = promha_core::lint(&sources, settings, options);
+    let mut extra = false;
+    for file in &collected.files {
+        if let Content::NotUtf8(position) = file.content {
+            report.files += 1;
+            if let Some(finding) = not_utf8_finding(&file.name, position, settings) {
+                report.findings.push(finding);
+                extra = true;
+            }
+        }
+    }
+    if extra {
+        // Stable: the core's order within each file is kept.
+        report.findings.sort_by(|a, b| a.file.cmp(&b.file));
+    }
+    report
+}
+
+fn not_utf8_finding(file: &str, position: Position, settings: &Settings) -> Option<Finding> {
+    let error = ReadError {
+        position,
+        message: format!(
+            "it is not UTF-8 text (the byte at line {}, column {} is not valid UTF-8)",
+            position.line, position.column
+        ),
+    };
+    promha_core::rules::unreadable_finding(file, &error, true, settings)
+}
+
+/// Colour only on a terminal, never when NO_COLOR is set (to anything but
+/// the empty string, as no-color.org specifies), unless `--color always`.
+fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+                && io::stdout().is_terminal()
+        }
+    }
+}
