@@ -108,7 +108,11 @@ fn rbac_lets_the_policy_server_read_every_looked_up_kind() {
     for (api_version, kind) in LOOKUP_KINDS {
         let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
         let lower = kind.to_lowercase();
-        let resource = if lower.ends_with('s') { format!("{lower}es") } else { format!("{lower}s") };
+        let resource = if lower.ends_with('s') {
+            format!("{lower}es")
+        } else {
+            format!("{lower}s")
+        };
         let covered = role["rules"].as_array().unwrap().iter().any(|rule| {
             rule["apiGroups"].as_array().unwrap().iter().any(|g| g == group)
                 && rule["resources"]

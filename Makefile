@@ -1,0 +1,89 @@
+# promha. `make run` and `make test` work on a fresh machine (see README.md).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := run
+
+# Outside the clone, so repeated CI runs on one machine stay warm.
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/promha-target
+CARGO ?= cargo
+PROMHA := $(CARGO_TARGET_DIR)/release/promha
+KWRUN := $(CARGO_TARGET_DIR)/debug/kwrun
+POLICY_BUILD := $(CARGO_TARGET_DIR)/wasm32-wasip1/release/promha_policy.wasm
+
+.PHONY: run test setup setup-rust cli harness policy.wasm annotated-policy.wasm \
+        lint unit e2e cli-test web web-test serve-web bench readme clean
+
+## run: build the CLI and the policy, lint the bundled examples, evaluate the example admission requests
+run: setup-rust cli annotated-policy.wasm
+	@echo "== promha lint examples/manifests/good"
+	@$(PROMHA) lint examples/manifests/good
+	@echo
+	@echo "== promha lint examples/manifests/broken   (finds the classic mistakes; exit status 1)"
+	@$(PROMHA) lint examples/manifests/broken || [ $$? -eq 1 ]
+	@echo
+	@for request in examples/requests/*.json; do \
+	  echo "== policy: $$request"; \
+	  $(KWRUN) run annotated-policy.wasm --request-path "$$request" --cluster-state examples/requests/cluster.yaml \
+	    | python3 scripts/verdict.py; \
+	done
+
+## test: install what is missing, then formatting, lints, unit, end-to-end, CLI and browser tests
+test: setup lint unit e2e cli-test web-test
+
+setup:
+	scripts/setup.sh
+
+setup-rust:
+	@rustup target list --installed | grep -qx wasm32-wasip1 || rustup target add wasm32-wasip1
+
+cli:
+	$(CARGO) build --release -p promha
+
+harness:
+	$(CARGO) build -p promha-e2e --bin kwrun
+
+## policy.wasm: the Kubewarden policy (release, wasm32-wasip1) at the repository root
+policy.wasm: setup-rust
+	$(CARGO) build --release -p promha-policy --target wasm32-wasip1
+	cp $(POLICY_BUILD) policy.wasm
+
+## annotated-policy.wasm: policy.wasm with metadata.yml embedded, as `kwctl annotate` does
+annotated-policy.wasm: policy.wasm harness
+	$(KWRUN) annotate policy.wasm --metadata metadata.yml -o annotated-policy.wasm
+
+lint:
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy -p promha-policy --target wasm32-wasip1 -- -D warnings
+	$(CARGO) clippy -p promha-web --target wasm32-unknown-unknown -- -D warnings
+
+unit:
+	$(CARGO) test --workspace --exclude promha-e2e
+
+e2e: annotated-policy.wasm
+	PROMHA_POLICY_WASM=$(CURDIR)/annotated-policy.wasm $(CARGO) test -p promha-e2e
+
+cli-test: cli
+	PROMHA_REQUIRE_TOOLS=1 crates/promha/tests/pre-commit.sh
+
+## web: build web/dist (wasm-bindgen + wasm-opt)
+web:
+	web/scripts/build.sh
+
+serve-web: web
+	web/scripts/serve.sh
+
+web-test:
+	web/scripts/test.sh
+
+## bench: lint a generated corpus of 10,000 documents
+bench:
+	$(CARGO) bench -p promha
+
+## readme: regenerate README.md's rule list from the catalogue
+readme: cli
+	python3 scripts/readme_rules.py $(PROMHA)
+
+clean:
+	rm -f policy.wasm annotated-policy.wasm
+	rm -rf web/dist
