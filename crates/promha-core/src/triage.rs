@@ -123,10 +123,13 @@ pub fn triage(text: &str, extra_kinds: &[&str]) -> Triage {
     }
     let value = &text[first + "kind:".len()..];
     let kind = scalar(value.split('\n').next().unwrap_or(value));
+    if !is_kind_name(kind) {
+        return Triage::Read; // Not a plain object: let the parser judge.
+    }
     let read = match kind {
         "Deployment" | "StatefulSet" => runs_watched_image(text),
         "ConfigMap" => mentions_prometheus_config(text),
-        k => READ_KINDS.contains(&k) || k.ends_with("List") || extra_kinds.contains(&k) || k.is_empty(),
+        k => READ_KINDS.contains(&k) || k.ends_with("List") || extra_kinds.contains(&k),
     };
     if read { Triage::Read } else { Triage::Skip }
 }
@@ -137,6 +140,11 @@ fn has_content(text: &str) -> bool {
         let trimmed = line.trim();
         !(trimmed.is_empty() || trimmed.starts_with('#') || is_marker(line, "---") || is_marker(line, "..."))
     })
+}
+
+/// A Kubernetes kind: an upper-case letter, then letters and digits.
+fn is_kind_name(kind: &str) -> bool {
+    kind.starts_with(|c: char| c.is_ascii_uppercase()) && kind.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
 /// A plain scalar value as written after `key:`, without quotes or comment.
@@ -255,6 +263,12 @@ mod tests {
         );
         assert_eq!(triage("a: [1, 2\n", &[]), Triage::Read, "broken YAML");
         assert_eq!(triage("kind:\n", &[]), Triage::Read, "empty kind");
+        assert_eq!(
+            triage("kind: [unclosed\n  - x: {", &[]),
+            Triage::Read,
+            "not a kind name"
+        );
+        assert_eq!(triage("kind: namespace\n", &[]), Triage::Read, "not a kind name");
         assert_eq!(triage("# only a comment\n---\n\n", &[]), Triage::Empty);
     }
 }
