@@ -179,7 +179,7 @@ describe('the page over http', () => {
     const unreadable = readFileSync(join(webDir, 'test', 'fixtures', 'broken-syntax.yaml'), 'utf8');
     await paste(page, unreadable);
     assert.deepEqual(await findings(page), [{ rule: 'invalid-resource', severity: 'error', line: 8 }]);
-    assert.match(await page.textContent('#results .finding .message'), /cannot read input\.yaml/);
+    assert.match(await page.textContent('#results .finding .message'), /cannot read a document of input\.yaml/);
     assertClean(problems);
     await page.close();
   });
