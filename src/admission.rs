@@ -2,6 +2,7 @@
 
 use kubewarden_policy_sdk::response::ValidationResponse;
 use promha_core::lookups::{Lookup, lookups_for};
+use promha_core::settings::json_type;
 use promha_core::{CheckOptions, Document, Finding, Settings, Severity, check};
 use serde_json::Value as Json;
 
@@ -153,17 +154,6 @@ fn same_object(item: &Json, admitted: &Json) -> bool {
         )
     };
     identity(item) == identity(admitted)
-}
-
-fn json_type(value: &Json) -> &'static str {
-    match value {
-        Json::Null => "null",
-        Json::Bool(_) => "a boolean",
-        Json::Number(_) => "a number",
-        Json::String(_) => "a string",
-        Json::Array(_) => "a list",
-        Json::Object(_) => "a map",
-    }
 }
 
 fn accept(warnings: Vec<String>) -> ValidationResponse {

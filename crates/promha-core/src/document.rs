@@ -138,6 +138,21 @@ const PROMETHEUS_CONFIG_MARKERS: &[&str] = &[
     "remote_write",
 ];
 
+/// Whether a text may be a Prometheus config, judged by the words its
+/// top-level keys would be, before parsing it.
+pub(crate) fn may_hold_prometheus_config(text: &str) -> bool {
+    [
+        "scrape_configs",
+        "global:",
+        "alerting:",
+        "rule_files",
+        "remote_write",
+        "scrape_config_files",
+    ]
+    .iter()
+    .any(|marker| text.contains(marker))
+}
+
 /// A map whose keys are all Prometheus config keys, including at least one
 /// that only Prometheus configs have.
 pub fn is_prometheus_config(root: &Node) -> bool {

@@ -7,7 +7,7 @@ use base64::Engine;
 
 use crate::CheckOptions;
 use crate::containers::{command_line, flag_values, image_name};
-use crate::document::{Document, Object, is_prometheus_config};
+use crate::document::{Document, Object, is_prometheus_config, may_hold_prometheus_config};
 use crate::node::{Node, Position, Value};
 use crate::selector::LabelSelector;
 use crate::settings::Settings;
@@ -113,7 +113,7 @@ pub fn embedded_configs(objects: &[Object<'_>]) -> Vec<EmbeddedConfig> {
                 } else {
                     (raw, entry.value.block)
                 };
-                if !looks_like_prometheus_config(text) {
+                if !may_hold_prometheus_config(text) {
                     continue;
                 }
                 let Ok(mut docs) = read_documents_within(text, &embedded_limits(), origin) else {
@@ -136,19 +136,6 @@ pub fn embedded_configs(objects: &[Object<'_>]) -> Vec<EmbeddedConfig> {
         }
     }
     configs
-}
-
-fn looks_like_prometheus_config(text: &str) -> bool {
-    [
-        "scrape_configs",
-        "global:",
-        "alerting:",
-        "rule_files",
-        "remote_write",
-        "scrape_config_files",
-    ]
-    .iter()
-    .any(|marker| text.contains(marker))
 }
 
 fn reposition(node: &mut Node, position: Position) {

@@ -298,7 +298,8 @@ fn show(value: &Json) -> String {
     }
 }
 
-fn json_type(value: &Json) -> &'static str {
+/// "a string", "a list", … for messages about JSON values of the wrong type.
+pub fn json_type(value: &Json) -> &'static str {
     match value {
         Json::Null => "null",
         Json::Bool(_) => "a boolean",

@@ -8,6 +8,8 @@
 //! including text that is not a Kubernetes object, or not valid YAML — is
 //! parsed as usual, so broken files are still reported.
 
+use crate::document::may_hold_prometheus_config;
+
 /// One document's text and the line of the file it starts on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Chunk<'t> {
@@ -128,7 +130,7 @@ pub fn triage(text: &str, extra_kinds: &[&str]) -> Triage {
     }
     let read = match kind {
         "Deployment" | "StatefulSet" => runs_watched_image(text),
-        "ConfigMap" => mentions_prometheus_config(text),
+        "ConfigMap" => may_hold_prometheus_config(text),
         k => READ_KINDS.contains(&k) || k.ends_with("List") || extra_kinds.contains(&k),
     };
     if read { Triage::Read } else { Triage::Skip }
@@ -162,19 +164,6 @@ fn runs_watched_image(text: &str) -> bool {
             .iter()
             .any(|name| line.contains(name))
     })
-}
-
-fn mentions_prometheus_config(text: &str) -> bool {
-    [
-        "scrape_configs",
-        "global:",
-        "alerting:",
-        "rule_files",
-        "remote_write",
-        "scrape_config_files",
-    ]
-    .iter()
-    .any(|marker| text.contains(marker))
 }
 
 #[cfg(test)]
