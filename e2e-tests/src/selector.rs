@@ -10,6 +10,10 @@
 //! server only supports a few fields per kind and rejects the others; the
 //! harness is more lenient and evaluates any dotted path (a missing field
 //! compares as the empty string, as in Kubernetes).
+//!
+//! This is deliberately not promha-core's selector matcher: the harness stands
+//! in for the API server, so a mistake in the code under test must not be
+//! mirrored by the code that answers its lookups.
 
 use std::collections::BTreeMap;
 
