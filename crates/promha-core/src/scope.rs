@@ -11,7 +11,7 @@ use crate::document::{Document, Object, is_prometheus_config, may_hold_prometheu
 use crate::node::{Node, Position, Value};
 use crate::selector::LabelSelector;
 use crate::settings::Settings;
-use crate::workload::{App, Workload};
+use crate::workload::{App, SHARD_LABEL, VERSION_LABEL, Workload};
 use crate::yaml::{ReadLimits, read_documents_within};
 
 /// A Service: how Prometheus finds Alertmanagers and how users reach Prometheus.
@@ -156,9 +156,33 @@ pub struct Scope<'a> {
     pub disruption_budgets: Vec<DisruptionBudget>,
     pub thanos_queries: Vec<ThanosQuery<'a>>,
     pub prometheus_configs: Vec<PrometheusConfig<'a>>,
-    services_by_namespace: HashMap<&'a str, Vec<usize>>,
-    budgets_by_namespace: HashMap<&'a str, Vec<usize>>,
+    service_by_name: HashMap<(&'a str, &'a str), usize>,
     workloads_by_namespace: HashMap<&'a str, Vec<usize>>,
+    /// Workloads under every (namespace, key, value) their pods carry.
+    workloads_by_label: HashMap<LabelKey, Vec<usize>>,
+    /// Budgets under one label their selector requires (see `required_label`)…
+    budgets_by_label: HashMap<LabelKey, Vec<usize>>,
+    /// …or, when it requires none, under their namespace.
+    budgets_without_required_label: HashMap<&'a str, Vec<usize>>,
+}
+
+/// (namespace, label key, label value)
+type LabelKey = (String, String, String);
+
+fn label_key(namespace: &str, key: &str, value: &str) -> LabelKey {
+    (namespace.to_string(), key.to_string(), value.to_string())
+}
+
+/// A label that every pod the selector picks carries with exactly this value,
+/// so the selector can be filed under it and joined by lookup instead of by
+/// scanning the namespace. Not the shard label (it varies per shard) and not
+/// the version label (pods may carry it with a value promha cannot know).
+fn required_label(selector: &LabelSelector) -> Option<(&str, &str)> {
+    selector
+        .match_labels
+        .iter()
+        .find(|(key, _)| key != SHARD_LABEL && key != VERSION_LABEL)
+        .map(|(key, value)| (key.as_str(), value.as_str()))
 }
 
 impl<'a> Scope<'a> {
@@ -177,9 +201,11 @@ impl<'a> Scope<'a> {
             disruption_budgets: Vec::new(),
             thanos_queries: Vec::new(),
             prometheus_configs: Vec::new(),
-            services_by_namespace: HashMap::new(),
-            budgets_by_namespace: HashMap::new(),
+            service_by_name: HashMap::new(),
             workloads_by_namespace: HashMap::new(),
+            workloads_by_label: HashMap::new(),
+            budgets_by_label: HashMap::new(),
+            budgets_without_required_label: HashMap::new(),
         };
         for (index, object) in objects.iter().enumerate() {
             if object.standalone_config {
@@ -192,36 +218,52 @@ impl<'a> Scope<'a> {
             }
             let namespace = object.namespace.as_str();
             if let Some(workload) = Workload::from_object(index, object) {
-                scope
-                    .workloads_by_namespace
-                    .entry(namespace)
-                    .or_default()
-                    .push(scope.workloads.len());
+                let at = scope.workloads.len();
+                scope.workloads_by_namespace.entry(namespace).or_default().push(at);
+                for (key, value) in &workload.base_labels.labels {
+                    scope
+                        .workloads_by_label
+                        .entry(label_key(namespace, key, value))
+                        .or_default()
+                        .push(at);
+                }
                 scope.workloads.push(workload);
                 continue;
             }
             match (object.group, object.kind) {
                 ("", "Service") => {
+                    let at = scope.services.len();
+                    // The first of duplicates wins, as a scan would find it.
                     scope
-                        .services_by_namespace
-                        .entry(namespace)
-                        .or_default()
-                        .push(scope.services.len());
+                        .service_by_name
+                        .entry((namespace, object.name.as_str()))
+                        .or_insert(at);
                     scope.services.push(service(index, object));
                 }
                 ("policy", "PodDisruptionBudget") => {
-                    scope
-                        .budgets_by_namespace
-                        .entry(namespace)
-                        .or_default()
-                        .push(scope.disruption_budgets.len());
+                    let selector = object
+                        .spec()
+                        .and_then(|s| s.get("selector"))
+                        .filter(|s| !s.is_null())
+                        .map(LabelSelector::from_node);
+                    let at = scope.disruption_budgets.len();
+                    // A null selector selects nothing: the budget need not be found.
+                    match selector.as_ref().map(required_label) {
+                        Some(Some((key, value))) => scope
+                            .budgets_by_label
+                            .entry(label_key(namespace, key, value))
+                            .or_default()
+                            .push(at),
+                        Some(None) => scope
+                            .budgets_without_required_label
+                            .entry(namespace)
+                            .or_default()
+                            .push(at),
+                        None => {}
+                    }
                     scope.disruption_budgets.push(DisruptionBudget {
                         object: index,
-                        selector: object
-                            .spec()
-                            .and_then(|s| s.get("selector"))
-                            .filter(|s| !s.is_null())
-                            .map(LabelSelector::from_node),
+                        selector,
                     });
                 }
                 ("apps" | "extensions", "Deployment" | "StatefulSet") => {
@@ -246,25 +288,47 @@ impl<'a> Scope<'a> {
         &self.objects[index]
     }
 
-    pub fn services_in(&self, namespace: &str) -> impl Iterator<Item = &Service<'a>> {
-        self.services_by_namespace
-            .get(namespace)
-            .into_iter()
-            .flatten()
-            .map(|&i| &self.services[i])
-    }
-
     pub fn service(&self, namespace: &str, name: &str) -> Option<&Service<'a>> {
-        self.services_in(namespace)
-            .find(|s| self.objects[s.object].name == name)
+        self.service_by_name.get(&(namespace, name)).map(|&i| &self.services[i])
     }
 
-    pub fn disruption_budgets_in(&self, namespace: &str) -> impl Iterator<Item = &DisruptionBudget> {
-        self.budgets_by_namespace
-            .get(namespace)
-            .into_iter()
+    /// The selectors of the budgets in the workload's namespace that may select
+    /// its pods: a superset, found by lookup; callers match each.
+    pub fn disruption_budget_candidates(&self, workload: &Workload<'_>) -> Vec<&LabelSelector> {
+        let namespace = self.objects[workload.object].namespace.as_str();
+        let mut found: Vec<usize> = workload
+            .base_labels
+            .labels
+            .iter()
+            .filter_map(|(key, value)| self.budgets_by_label.get(&label_key(namespace, key, value)))
+            .chain(self.budgets_without_required_label.get(namespace))
             .flatten()
-            .map(|&i| &self.disruption_budgets[i])
+            .copied()
+            .collect();
+        found.sort_unstable();
+        found
+            .into_iter()
+            .filter_map(|i| self.disruption_budgets[i].selector.as_ref())
+            .collect()
+    }
+
+    /// The workloads in a namespace whose pods (of some shard) the selector picks.
+    pub fn workloads_selected_by<'s>(
+        &'s self,
+        namespace: &str,
+        selector: &'s LabelSelector,
+    ) -> impl Iterator<Item = &'s Workload<'a>> + use<'s, 'a> {
+        let candidates: &[usize] = match required_label(selector) {
+            Some((key, value)) => self
+                .workloads_by_label
+                .get(&label_key(namespace, key, value))
+                .map_or(&[], Vec::as_slice),
+            None => self.workloads_by_namespace.get(namespace).map_or(&[], Vec::as_slice),
+        };
+        candidates
+            .iter()
+            .map(|&i| &self.workloads[i])
+            .filter(move |w| w.selected_in_some_shard(selector))
     }
 
     pub fn workloads_in(&self, namespace: &str) -> impl Iterator<Item = &Workload<'a>> {
@@ -281,11 +345,6 @@ impl<'a> Scope<'a> {
 
     pub fn alertmanagers(&self) -> impl Iterator<Item = &Workload<'a>> {
         self.workloads.iter().filter(|w| w.app == App::Alertmanager)
-    }
-
-    /// Whether a selector picks pods of the workload (any shard).
-    pub fn selects(&self, selector: &LabelSelector, workload: &Workload<'_>) -> bool {
-        (0..workload.shards).any(|shard| selector.matches(&workload.pod_labels(shard)))
     }
 }
 
@@ -341,4 +400,58 @@ pub fn identify_objects(documents: &[Document]) -> Vec<Object<'_>> {
         .enumerate()
         .filter_map(|(i, d)| Object::identify(i, d))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::read_text;
+
+    fn names_selected(yaml: &str, namespace: &str, selector: &str) -> Vec<String> {
+        let documents = read_text("t.yaml", yaml, &ReadLimits::default()).unwrap();
+        let objects = identify_objects(&documents);
+        let (settings, options) = (Settings::default(), CheckOptions::default());
+        let scope = Scope::new(&objects, &[], &settings, &options);
+        let selector =
+            LabelSelector::from_node(&crate::yaml::read_documents(selector, &ReadLimits::default()).unwrap()[0]);
+        scope
+            .workloads_selected_by(namespace, &selector)
+            .map(|w| scope.object(w.object).name.clone())
+            .collect()
+    }
+
+    const TWO_NAMESPACES: &str = "apiVersion: monitoring.coreos.com/v1\nkind: Alertmanager\nmetadata: {name: a, namespace: mon}\n---\napiVersion: monitoring.coreos.com/v1\nkind: Alertmanager\nmetadata: {name: b, namespace: mon}\nspec: {podMetadata: {labels: {team: x}}}\n---\napiVersion: monitoring.coreos.com/v1\nkind: Alertmanager\nmetadata: {name: c, namespace: other}\nspec: {podMetadata: {labels: {team: x}}}\n";
+
+    #[test]
+    fn selection_by_label_stays_in_the_namespace() {
+        assert_eq!(names_selected(TWO_NAMESPACES, "mon", "matchLabels: {team: x}"), ["b"]);
+        assert_eq!(names_selected(TWO_NAMESPACES, "other", "matchLabels: {team: x}"), ["c"]);
+        assert_eq!(
+            names_selected(
+                TWO_NAMESPACES,
+                "mon",
+                "matchLabels: {app.kubernetes.io/name: alertmanager}"
+            ),
+            ["a", "b"]
+        );
+        assert!(names_selected(TWO_NAMESPACES, "mon", "matchLabels: {team: y}").is_empty());
+    }
+
+    #[test]
+    fn selectors_without_a_required_label_scan_the_namespace() {
+        assert_eq!(
+            names_selected(
+                TWO_NAMESPACES,
+                "mon",
+                "matchExpressions: [{key: team, operator: DoesNotExist}]"
+            ),
+            ["a"]
+        );
+        assert_eq!(
+            names_selected(TWO_NAMESPACES, "mon", "matchLabels: {app.kubernetes.io/version: 1.0.0}"),
+            ["a", "b"],
+            "the version label's value is unknown, so it selects both"
+        );
+        assert_eq!(names_selected(TWO_NAMESPACES, "mon", "{}"), ["a", "b"]);
+    }
 }

@@ -4,7 +4,7 @@
 use crate::containers::{command_line, image_name};
 use crate::document::Object;
 use crate::node::{Node, Value};
-use crate::selector::PodLabels;
+use crate::selector::{LabelSelector, PodLabels};
 
 pub const MONITORING_GROUP: &str = "monitoring.coreos.com";
 
@@ -61,7 +61,10 @@ pub struct Workload<'d> {
     pub daemonset: bool,
 }
 
-const SHARD_LABEL: &str = "operator.prometheus.io/shard";
+/// The label the operator gives each shard's pods; its value varies per shard.
+pub const SHARD_LABEL: &str = "operator.prometheus.io/shard";
+/// The operator's version label: its value is not known when no version is set.
+pub const VERSION_LABEL: &str = "app.kubernetes.io/version";
 
 impl<'d> Workload<'d> {
     /// The workload an object describes, if it runs one of the watched applications.
@@ -130,18 +133,21 @@ impl<'d> Workload<'d> {
                 if app == App::Prometheus {
                     labels.insert("prometheus", name);
                 }
-                labels.any_value.push("app.kubernetes.io/version");
+                labels.any_value.push(VERSION_LABEL);
             }
             App::Alertmanager => {
                 labels.insert("alertmanager", name);
                 labels.insert("app.kubernetes.io/name", "alertmanager");
                 labels.insert("app.kubernetes.io/instance", name);
                 labels.insert("app.kubernetes.io/managed-by", "prometheus-operator");
-                labels.any_value.push("app.kubernetes.io/version");
+                labels.any_value.push(VERSION_LABEL);
             }
             App::ThanosRuler => {
                 labels.insert("thanos-ruler", name);
                 labels.insert("app.kubernetes.io/name", "thanos-ruler");
+                // Not in older operator docs, but makeSelectorLabels sets them.
+                labels.insert("app.kubernetes.io/instance", name);
+                labels.insert("app.kubernetes.io/managed-by", "prometheus-operator");
             }
         }
         Some(Workload {
@@ -219,6 +225,28 @@ impl<'d> Workload<'d> {
             labels.insert(SHARD_LABEL, &shard.to_string());
         }
         labels
+    }
+
+    /// The shards a selector can tell apart: every shard when it names the
+    /// shard label, otherwise shard 0 stands for all (their labels differ in nothing else).
+    fn shards_distinguished_by(&self, selector: &LabelSelector) -> std::ops::Range<i64> {
+        if selector.uses_key(SHARD_LABEL) {
+            0..self.shards
+        } else {
+            0..1
+        }
+    }
+
+    /// Whether the selector picks pods of at least one shard.
+    pub fn selected_in_some_shard(&self, selector: &LabelSelector) -> bool {
+        self.shards_distinguished_by(selector)
+            .any(|shard| selector.matches(&self.pod_labels(shard)))
+    }
+
+    /// Whether the selector picks the pods of every shard.
+    pub fn selected_in_every_shard(&self, selector: &LabelSelector) -> bool {
+        self.shards_distinguished_by(selector)
+            .all(|shard| selector.matches(&self.pod_labels(shard)))
     }
 
     /// Labels that pick out exactly this workload's pods, for fixes.
@@ -372,6 +400,18 @@ mod tests {
         assert_eq!(w.0, App::PrometheusAgent);
         assert!(!w.3.labels.contains_key("prometheus"));
         assert_eq!(w.3.labels["app.kubernetes.io/name"], "prometheus-agent");
+    }
+
+    #[test]
+    fn thanos_ruler_pods_carry_the_operator_selector_labels() {
+        let w = workload(
+            "apiVersion: monitoring.coreos.com/v1\nkind: ThanosRuler\nmetadata: {name: ruler}\nspec: {replicas: 2}\n",
+        )
+        .unwrap();
+        assert_eq!(w.0, App::ThanosRuler);
+        assert_eq!(w.3.labels["thanos-ruler"], "ruler");
+        assert_eq!(w.3.labels["app.kubernetes.io/instance"], "ruler");
+        assert_eq!(w.3.labels["app.kubernetes.io/managed-by"], "prometheus-operator");
     }
 
     #[test]

@@ -25,7 +25,9 @@ In a raw prometheus.yml, per-pod discovery (kubernetes_sd_configs role pod, endp
 endpointslice; dns_sd, file_sd, http_sd, consul_sd) is fine; role service is an error; static \
 targets must list at least as many addresses as the Alertmanager in scope has replicas, and a lone \
 static target with no Alertmanager in scope is an error. A Thanos Ruler's `alertmanagersUrl` with \
-dnssrv+ or dns+ resolves every pod; plain URLs follow the static-target rule.",
+dnssrv+, dnssrvnoa+ or dns+ before the scheme (`dnssrv+http://…`) resolves every pod; such a \
+prefix without a scheme is refused by Thanos, so no alert is sent; plain URLs follow the \
+static-target rule.",
     bad_example: include_str!("alertmanagers_complete/bad.yaml"),
     good_example: include_str!("alertmanagers_complete/good.yaml"),
     check,
@@ -140,8 +142,7 @@ fn check_service(
         );
         return;
     }
-    let mut alertmanagers = scope.alertmanagers_in(namespace).peekable();
-    if alertmanagers.peek().is_none() {
+    if scope.alertmanagers_in(namespace).next().is_none() {
         out.warn(
             object,
             position,
@@ -152,7 +153,10 @@ fn check_service(
         );
         return;
     }
-    if !alertmanagers.any(|am| scope.selects(selector, am)) {
+    if !scope
+        .workloads_selected_by(namespace, selector)
+        .any(|w| w.app == App::Alertmanager)
+    {
         out.report(
             object,
             position,
@@ -181,7 +185,7 @@ fn check_ruler(scope: &Scope<'_>, workload: &Workload<'_>, out: &mut Emitter<'_>
         .filter(|u| u.as_str().is_some())
         .collect();
     let dns_fix = format!(
-        "set spec.alertmanagersUrl: [dnssrv+_web._tcp.{HEADLESS_OPERATOR_SERVICE}.{}.svc.cluster.local] so that every Alertmanager pod is resolved",
+        "set spec.alertmanagersUrl: [\"dnssrv+http://_web._tcp.{HEADLESS_OPERATOR_SERVICE}.{}.svc.cluster.local\"] so that every Alertmanager pod is resolved",
         object.namespace
     );
     if urls.is_empty() {
@@ -200,8 +204,24 @@ fn check_ruler(scope: &Scope<'_>, workload: &Workload<'_>, out: &mut Emitter<'_>
         }
         return;
     }
-    let per_pod = |url: &str| url.starts_with("dnssrv+") || url.starts_with("dns+");
-    if urls.iter().any(|u| u.as_str().is_some_and(per_pod)) {
+    for url in &urls {
+        if url.as_str().map(ruler_url_kind) == Some(RulerUrl::DnsWithoutScheme) {
+            out.report(
+                object,
+                url.position,
+                format!(
+                    "spec.alertmanagersUrl entry `{}` has a DNS lookup prefix but no scheme: Thanos Ruler refuses it (\"empty scheme\") and sends no alerts.",
+                    url.as_str().unwrap_or_default()
+                ),
+                dns_fix,
+            );
+            return;
+        }
+    }
+    if urls
+        .iter()
+        .any(|u| u.as_str().map(ruler_url_kind) == Some(RulerUrl::PerPod))
+    {
         return;
     }
     let addresses: Vec<String> = urls.iter().filter_map(|u| u.as_str()).map(address_key).collect();
@@ -212,6 +232,33 @@ fn check_ruler(scope: &Scope<'_>, workload: &Workload<'_>, out: &mut Emitter<'_>
             format!("spec.alertmanagersUrl {problem}"),
             dns_fix,
         );
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum RulerUrl {
+    /// `dns+http://…`, `dnssrv+https://…`, `dnssrvnoa+http://…`: Thanos resolves every address.
+    PerPod,
+    /// `dnssrv+_web._tcp…`: the lookup prefix belongs before a scheme, which is missing.
+    DnsWithoutScheme,
+    /// Anything else: the addresses it names, one each.
+    Plain,
+}
+
+/// How Thanos Ruler reads one `--alertmanagers.url` (its lookup prefixes are
+/// case-insensitive and sit on the scheme).
+fn ruler_url_kind(url: &str) -> RulerUrl {
+    let lower = url.trim().to_ascii_lowercase();
+    let Some((prefix, rest)) = lower.split_once('+') else {
+        return RulerUrl::Plain;
+    };
+    if !matches!(prefix, "dns" | "dnssrv" | "dnssrvnoa") {
+        return RulerUrl::Plain;
+    }
+    if rest.contains("://") {
+        RulerUrl::PerPod
+    } else {
+        RulerUrl::DnsWithoutScheme
     }
 }
 
@@ -544,9 +591,29 @@ mod tests {
         assert!(
             of(
                 &RULE,
-                &ruler("  alertmanagersUrl: [dnssrv+_web._tcp.alertmanager-operated.monitoring.svc.cluster.local]\n")
+                &ruler(
+                    "  alertmanagersUrl: [dnssrv+http://_web._tcp.alertmanager-operated.monitoring.svc.cluster.local]\n"
+                )
             )
             .is_empty()
+        );
+        assert!(
+            of(
+                &RULE,
+                &ruler("  alertmanagersUrl: ['DNSSRVNOA+http://_web._tcp.alertmanager-operated.monitoring.svc']\n")
+            )
+            .is_empty()
+        );
+        let schemeless = of(
+            &RULE,
+            &ruler("  alertmanagersUrl: [dnssrv+_web._tcp.alertmanager-operated.monitoring.svc.cluster.local]\n"),
+        );
+        assert_eq!(schemeless.len(), 1);
+        assert!(schemeless[0].message.contains("no scheme"), "{}", schemeless[0].message);
+        assert!(
+            schemeless[0].fix.contains("dnssrv+http://_web._tcp."),
+            "{}",
+            schemeless[0].fix
         );
         assert_eq!(
             of(&RULE, &ruler("  alertmanagersUrl: [http://alertmanager-main:9093]\n")).len(),
@@ -554,6 +621,15 @@ mod tests {
         );
         assert_eq!(of(&RULE, &ruler("")).len(), 1);
         assert!(of(&RULE, &ruler("  alertmanagersConfig: {name: s, key: k}\n")).is_empty());
+    }
+
+    #[test]
+    fn ruler_url_kinds() {
+        assert_eq!(ruler_url_kind("dns+http://am:9093"), RulerUrl::PerPod);
+        assert_eq!(ruler_url_kind("dnssrv+https://_web._tcp.am"), RulerUrl::PerPod);
+        assert_eq!(ruler_url_kind("dnssrv+_web._tcp.am"), RulerUrl::DnsWithoutScheme);
+        assert_eq!(ruler_url_kind("http://am-0:9093"), RulerUrl::Plain);
+        assert_eq!(ruler_url_kind("http://user+x@am:9093"), RulerUrl::Plain);
     }
 
     #[test]

@@ -49,37 +49,54 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
     }
 }
 
-/// Whether an alert relabeling removes `label`: a labeldrop whose (anchored)
-/// regex matches it, or a replace that sets it to the empty string.
+/// Whether every alert sent leaves without `label`: dropped by the global
+/// `alert_relabel_configs`, or by each Alertmanager entry's own list (Prometheus
+/// 2.51+ applies those after the global ones, per Alertmanager).
 fn drops_label(config: &PrometheusConfig<'_>, label: &str) -> bool {
-    let Some(relabelings) = config
-        .root
-        .path(&["alerting", "alert_relabel_configs"])
-        .and_then(Node::as_seq)
-    else {
-        return false;
+    let alerting = config.root.get("alerting");
+    let list_drops = |owner: Option<&Node>| {
+        owner
+            .and_then(|o| o.get("alert_relabel_configs"))
+            .and_then(Node::as_seq)
+            .is_some_and(|relabelings| relabelings.iter().any(|r| relabeling_removes(r, label)))
     };
-    relabelings.iter().any(|r| {
-        let action = r
-            .get("action")
-            .and_then(Node::as_str)
-            .unwrap_or("replace")
-            .to_ascii_lowercase();
-        match action.as_str() {
-            "labeldrop" => {
-                let pattern = r
-                    .get("regex")
-                    .and_then(Node::scalar_text)
-                    .unwrap_or_else(|| "(.*)".to_string());
-                Regex::new(&format!("^(?:{pattern})$")).is_ok_and(|re| re.is_match(label))
-            }
-            "replace" => {
-                r.get("target_label").and_then(Node::as_str) == Some(label)
-                    && r.get("replacement").and_then(Node::as_str) == Some("")
-            }
-            _ => false,
+    if list_drops(alerting) {
+        return true;
+    }
+    let entries = alerting
+        .and_then(|a| a.get("alertmanagers"))
+        .and_then(Node::as_seq)
+        .unwrap_or_default();
+    !entries.is_empty() && entries.iter().all(|entry| list_drops(Some(entry)))
+}
+
+/// Whether one relabeling removes `label`: a labeldrop whose regex matches it,
+/// a labelkeep whose regex does not (Prometheus anchors both), or a replace
+/// that sets it to the empty string.
+fn relabeling_removes(relabeling: &Node, label: &str) -> bool {
+    let action = relabeling
+        .get("action")
+        .and_then(Node::as_str)
+        .unwrap_or("replace")
+        .to_ascii_lowercase();
+    let regex_matches = || {
+        let pattern = relabeling
+            .get("regex")
+            .and_then(Node::scalar_text)
+            .unwrap_or_else(|| "(.*)".to_string());
+        Regex::new(&format!("^(?:{pattern})$"))
+            .ok()
+            .map(|re| re.is_match(label))
+    };
+    match action.as_str() {
+        "labeldrop" => regex_matches() == Some(true),
+        "labelkeep" => regex_matches() == Some(false),
+        "replace" => {
+            relabeling.get("target_label").and_then(Node::as_str) == Some(label)
+                && relabeling.get("replacement").and_then(Node::as_str) == Some("")
         }
-    })
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -143,6 +160,38 @@ mod tests {
             )
             .len(),
             1
+        );
+    }
+
+    #[test]
+    fn labelkeep_of_other_labels_removes_it() {
+        assert!(
+            of(
+                &RULE,
+                &with_relabeling("  - {action: labelkeep, regex: \"alertname|severity|namespace\"}\n")
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn per_alertmanager_relabelings_count_when_every_entry_drops() {
+        let config = |second: &str| {
+            format!(
+                "global:\n  external_labels: {{prometheus_replica: $(POD_NAME)}}\nalerting:\n  alertmanagers:\n  - static_configs: [{{targets: [am-0:9093, am-1:9093]}}]\n    alert_relabel_configs: [{{action: labeldrop, regex: prometheus_replica}}]\n  - static_configs: [{{targets: [other:9093]}}]\n{second}"
+            )
+        };
+        assert!(
+            of(
+                &RULE,
+                &config("    alert_relabel_configs: [{action: labeldrop, regex: prometheus_replica}]\n")
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            of(&RULE, &config("")).len(),
+            1,
+            "the second Alertmanager still gets the label"
         );
     }
 

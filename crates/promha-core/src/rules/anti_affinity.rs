@@ -156,7 +156,7 @@ fn affinity_term(
                     .any(|k| {
                         workload.base_labels.labels.contains_key(k) || workload.base_labels.any_value.contains(&k)
                     });
-                if mismatched || !selects_every_shard(&selector, workload) || !same_namespace(term, object) {
+                if mismatched || !workload.selected_in_every_shard(&selector) || !same_namespace(term, object) {
                     Some(Flaw::SelectsNone {
                         selector: format!("labelSelector `{selector}`"),
                     })
@@ -175,12 +175,6 @@ fn affinity_term(
         strength,
         flaw,
     }
-}
-
-/// Pods of every shard must be selected: a term on shard 0's labels leaves
-/// the other shards' replicas free to share nodes.
-fn selects_every_shard(selector: &LabelSelector, workload: &Workload<'_>) -> bool {
-    (0..workload.shards).all(|shard| selector.matches(&workload.pod_labels(shard)))
 }
 
 /// A term listing other namespaces (and no namespace selector) looks at
@@ -219,7 +213,7 @@ fn spread_constraint(scope: &Scope<'_>, workload: &Workload<'_>, constraint: &No
         .filter(|s| !s.is_null())
         .map(LabelSelector::from_node);
     let selects = match (&selector, operator_selects) {
-        (Some(s), _) => selects_every_shard(s, workload),
+        (Some(s), _) => workload.selected_in_every_shard(s),
         (None, operator) => operator,
     };
     let flaw = if key != scope.settings.topology_key {

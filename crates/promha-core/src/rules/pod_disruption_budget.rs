@@ -3,7 +3,7 @@
 use super::{Emitter, Rule, flow_map};
 use crate::finding::Severity;
 use crate::scope::Scope;
-use crate::workload::Replicas;
+use crate::workload::{Replicas, SHARD_LABEL};
 
 pub const RULE: Rule = Rule {
     id: "pod-disruption-budget",
@@ -26,12 +26,15 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
     }
     for workload in scope.workloads.iter().filter(|w| w.is_replicated()) {
         let object = scope.object(workload.object);
-        let protected = (0..workload.shards).all(|shard| {
-            let labels = workload.pod_labels(shard);
-            scope
-                .disruption_budgets_in(&object.namespace)
-                .any(|pdb| pdb.selector.as_ref().is_some_and(|s| s.matches(&labels)))
-        });
+        let budgets = scope.disruption_budget_candidates(workload);
+        // A budget that ignores the shard label covers all shards or none;
+        // budgets per shard must together cover every shard.
+        let (per_shard, whole): (Vec<_>, Vec<_>) = budgets.into_iter().partition(|s| s.uses_key(SHARD_LABEL));
+        let protected = whole.iter().any(|s| workload.selected_in_some_shard(s))
+            || (0..workload.shards).all(|shard| {
+                let labels = workload.pod_labels(shard);
+                per_shard.iter().any(|s| s.matches(&labels))
+            });
         if protected {
             continue;
         }
@@ -121,6 +124,37 @@ mod tests {
             .len(),
             1
         );
+    }
+
+    #[test]
+    fn every_shard_needs_a_budget() {
+        const SHARDED: &str = "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {name: k8s, namespace: monitoring}\nspec: {replicas: 2, shards: 2}\n";
+        let shard = |n: u32| {
+            pdb(
+                "monitoring",
+                &format!("{{matchLabels: {{prometheus: k8s, operator.prometheus.io/shard: '{n}'}}}}"),
+            )
+        };
+        assert_eq!(
+            of(&RULE, &format!("{SHARDED}{}", shard(0))).len(),
+            1,
+            "shard 1 is unprotected"
+        );
+        assert!(of(&RULE, &format!("{SHARDED}{}{}", shard(0), shard(1))).is_empty());
+        assert!(
+            of(
+                &RULE,
+                &format!("{SHARDED}{}", pdb("monitoring", "{matchLabels: {prometheus: k8s}}"))
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn budgets_without_an_indexable_label_are_still_found() {
+        // Only the version label (value unknown) and an expression: no label to look the budget up by.
+        let selector = "{matchLabels: {app.kubernetes.io/version: 0.27.0}, matchExpressions: [{key: alertmanager, operator: In, values: [main]}]}";
+        assert!(of(&RULE, &format!("{AM}{}", pdb("monitoring", selector))).is_empty());
     }
 
     #[test]

@@ -17,9 +17,10 @@ replicas' series collide (rejected as duplicates, or double-counted). The Promet
 for 2 or more replicas), and an `externalLabels` key with the replica label's name is ignored by the \
 operator (a warning). A raw prometheus.yml, always checked as an HA config, must hold one of the \
 setting `replicaLabels` (default prometheus_replica, replica, __replica__) in global.external_labels, \
-with a value that varies per pod: a `$` expansion such as `${POD_NAME}` or `$(POD_NAME)` (Prometheus 3 \
-expands environment variables in external labels; Prometheus 2 needs \
---enable-feature=expand-external-labels).",
+with a value that varies per pod: a `$` expansion such as `${POD_NAME}` (Prometheus 3 expands \
+environment variables in external labels; Prometheus 2 needs --enable-feature=expand-external-labels). \
+`$(POD_NAME)` is accepted too, but only prometheus-config-reloader's --config-envsubst-file expands \
+that form; Prometheus itself leaves it as written.",
     bad_example: include_str!("replica_label/bad.yaml"),
     good_example: include_str!("replica_label/good.yaml"),
     check,
@@ -70,16 +71,28 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
     }
 }
 
-/// The replica label a raw config sets: one of `replicaLabels` in
-/// global.external_labels, with its value.
+/// The replica label a raw config sets, with its value: the first of
+/// `replicaLabels` in global.external_labels that varies per pod, else the first present.
 pub fn config_replica_label<'d>(scope: &Scope<'_>, config: &PrometheusConfig<'d>) -> Option<(&'d str, &'d Node)> {
     let labels = config.root.path(&["global", "external_labels"])?.as_map()?;
-    scope
-        .settings
-        .replica_labels
-        .iter()
-        .find_map(|wanted| labels.iter().find(|e| &e.key == wanted))
+    let present = || {
+        scope
+            .settings
+            .replica_labels
+            .iter()
+            .filter_map(|wanted| labels.iter().find(|e| &e.key == wanted))
+    };
+    // A constant `prometheus_replica` beside a per-pod `replica` is fine: one varying label is enough.
+    present()
+        .find(|e| varies_per_pod(&e.value))
+        .or_else(|| present().next())
         .map(|e| (e.key.as_str(), &e.value))
+}
+
+/// Whether an external label's value differs between pods: it holds an
+/// environment expansion (`${POD_NAME}`, `$HOSTNAME`, or config-reloader's `$(POD_NAME)`).
+fn varies_per_pod(value: &Node) -> bool {
+    value.scalar_text().is_some_and(|text| text.contains('$'))
 }
 
 fn check_config(scope: &Scope<'_>, config: &PrometheusConfig<'_>, out: &mut Emitter<'_>) {
@@ -99,8 +112,8 @@ fn check_config(scope: &Scope<'_>, config: &PrometheusConfig<'_>, out: &mut Emit
             ),
         ),
         Some((label, value)) => {
-            let text = value.scalar_text().unwrap_or_default();
-            if !text.contains('$') {
+            if !varies_per_pod(value) {
+                let text = value.scalar_text().unwrap_or_default();
                 out.report(
                     object,
                     value.position,
@@ -179,6 +192,14 @@ mod tests {
         assert_eq!(missing[0].resource.kind, "file");
         assert_eq!(missing[0].position, Position::new(2, 3));
         assert!(of(&RULE, "global:\n  external_labels: {__replica__: $(POD_NAME)}\n").is_empty());
+        assert!(
+            of(
+                &RULE,
+                "global:\n  external_labels: {prometheus_replica: prom, replica: \"${HOSTNAME}\"}\n"
+            )
+            .is_empty(),
+            "one varying replica label is enough"
+        );
         let no_global = of(&RULE, "scrape_configs: []\n");
         assert_eq!(
             no_global[0].position,

@@ -27,8 +27,8 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
         }
         let Some(selector) = &service.selector else { continue };
         let Some(prometheus) = scope
-            .workloads_in(&object.namespace)
-            .find(|w| w.app == App::Prometheus && w.is_replicated() && scope.selects(selector, w))
+            .workloads_selected_by(&object.namespace, selector)
+            .find(|w| w.app == App::Prometheus && w.is_replicated())
         else {
             continue;
         };
