@@ -116,6 +116,17 @@ impl Node {
         }
     }
 
+    /// An integer, also when written as a whole float (`2.0`): YAML tools
+    /// such as kubectl turn it into the JSON number 2, which the API accepts.
+    pub fn as_whole_number(&self) -> Option<i64> {
+        const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53: beyond it floats skip integers
+        match self.value {
+            Value::Int(n) => Some(n),
+            Value::Float(f) if f.fract() == 0.0 && f.abs() <= EXACT => Some(f as i64),
+            _ => None,
+        }
+    }
+
     pub fn as_bool(&self) -> Option<bool> {
         match self.value {
             Value::Bool(b) => Some(b),
@@ -199,9 +210,10 @@ impl Node {
             Value::Null => serde_json::Value::Null,
             Value::Bool(b) => serde_json::Value::Bool(*b),
             Value::Int(i) => serde_json::Value::from(*i),
+            // JSON has no NaN or infinity: keep their text, so a schema
+            // expecting a number reports them instead of seeing null.
             Value::Float(f) => serde_json::Number::from_f64(*f)
-                .map(serde_json::Value::Number)
-                .unwrap_or(serde_json::Value::Null),
+                .map_or_else(|| serde_json::Value::String(f.to_string()), serde_json::Value::Number),
             Value::String(s) => serde_json::Value::String(s.clone()),
             Value::Seq(items) => serde_json::Value::Array(items.iter().map(Node::to_json).collect()),
             Value::Map(entries) => {

@@ -96,8 +96,8 @@ impl<'d> Workload<'d> {
         };
         let sharded = matches!(app, App::Prometheus | App::PrometheusAgent);
         let shards = if sharded {
-            match spec.and_then(|s| s.get("shards")).map(|n| &n.value) {
-                Some(Value::Int(n)) if *n > 1 => (*n).min(MAX_SHARDS),
+            match spec.and_then(|s| s.get("shards")).and_then(Node::as_whole_number) {
+                Some(n) if n > 1 => n.min(MAX_SHARDS),
                 _ => 1,
             }
         } else {
@@ -329,8 +329,10 @@ fn read_replicas(spec: Option<&Node>) -> Replicas<'_> {
         None => Replicas::Unset,
         Some(node) => match node.value {
             Value::Null => Replicas::Unset,
-            Value::Int(n) => Replicas::Set(n, node),
-            _ => Replicas::Invalid(node),
+            _ => match node.as_whole_number() {
+                Some(n) => Replicas::Set(n, node),
+                None => Replicas::Invalid(node),
+            },
         },
     }
 }
@@ -389,6 +391,16 @@ mod tests {
         assert_eq!(w.3.labels["alertmanager"], "main");
         let w = workload(
             "apiVersion: monitoring.coreos.com/v1\nkind: Alertmanager\nmetadata: {name: main}\nspec: {replicas: two}\n",
+        )
+        .unwrap();
+        assert_eq!(w.1, None);
+        let w = workload(
+            "apiVersion: monitoring.coreos.com/v1\nkind: Alertmanager\nmetadata: {name: main}\nspec: {replicas: 3.0}\n",
+        )
+        .unwrap();
+        assert_eq!(w.1, Some(3), "a whole float is the integer kubectl sends");
+        let w = workload(
+            "apiVersion: monitoring.coreos.com/v1\nkind: Alertmanager\nmetadata: {name: main}\nspec: {replicas: 1.5}\n",
         )
         .unwrap();
         assert_eq!(w.1, None);

@@ -193,11 +193,7 @@ fn same_namespace(term: &Node, object: &Object<'_>) -> bool {
 
 fn spread_constraint(scope: &Scope<'_>, workload: &Workload<'_>, constraint: &Node, path: String) -> Option<Candidate> {
     let key = constraint.get("topologyKey").and_then(Node::as_str)?;
-    let max_skew = constraint
-        .get("maxSkew")
-        .and_then(|n| n.scalar_text())?
-        .parse::<i64>()
-        .ok()?;
+    let max_skew = constraint.get("maxSkew").and_then(Node::as_whole_number)?;
     let strength = match constraint.get("whenUnsatisfiable").and_then(Node::as_str) {
         Some("ScheduleAnyway") => Strength::Preferred,
         _ => Strength::Required,

@@ -171,6 +171,25 @@ mod tests {
     }
 
     #[test]
+    fn replicas_that_are_no_whole_number_are_reported() {
+        let am = |replicas: &str| {
+            format!(
+                "apiVersion: monitoring.coreos.com/v1\nkind: Alertmanager\nmetadata: {{name: main}}\nspec: {{replicas: {replicas}}}\n"
+            )
+        };
+        for bad in ["1.5", ".nan", ".inf", "-.inf"] {
+            let found = of(&RULE, &am(bad));
+            assert_eq!(found.len(), 1, "{bad}: {found:?}");
+            assert!(
+                found[0].message.contains("`spec.replicas` must be"),
+                "{}",
+                found[0].message
+            );
+        }
+        assert!(of(&RULE, &am("2.0")).is_empty(), "kubectl sends 2.0 as 2");
+    }
+
+    #[test]
     fn unrelated_workloads_are_not_validated() {
         let nginx = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: two\n  template:\n    spec:\n      containers: [{name: web, image: nginx}]\n";
         assert!(of(&RULE, nginx).is_empty());
