@@ -124,8 +124,14 @@ enum Frame {
         anchor: usize,
         key: Option<(String, Position)>,
         has_merge: bool,
+        /// The keys so far, once the map is too wide to scan for duplicates.
+        wide_keys: Option<HashSet<String>>,
     },
 }
+
+/// Up to this many entries a map is scanned for a duplicate key; past it a
+/// hash set keeps a 100,000-key map from taking quadratic time.
+const SCANNED_KEYS: usize = 16;
 
 struct Builder<'l> {
     limits: &'l ReadLimits,
@@ -218,6 +224,7 @@ impl Builder<'_> {
                         anchor,
                         key: None,
                         has_merge: false,
+                        wide_keys: None,
                     }
                 });
             }
@@ -290,6 +297,7 @@ impl Builder<'_> {
                 entries,
                 key,
                 has_merge,
+                wide_keys,
                 ..
             }) => {
                 let Some((key, key_position)) = key.take() else {
@@ -298,7 +306,7 @@ impl Builder<'_> {
                 if key == "<<" {
                     *has_merge = true;
                 }
-                if let Some(first) = find_duplicate(entries, &key) {
+                if let Some(first) = find_duplicate(entries, wide_keys, &key) {
                     let message = if first.is_known() {
                         format!("duplicate key {key:?} (first at line {})", first.line)
                     } else {
@@ -335,8 +343,14 @@ fn depth_message(limits: &ReadLimits) -> String {
     format!("nesting deeper than {} levels", limits.max_depth)
 }
 
-fn find_duplicate(entries: &[Entry], key: &str) -> Option<Position> {
-    entries.iter().find(|e| e.key == key).map(|e| e.value.position)
+/// Where `key` was first written in the map, if it already was.
+fn find_duplicate(entries: &[Entry], wide_keys: &mut Option<HashSet<String>>, key: &str) -> Option<Position> {
+    let first = |key: &str| entries.iter().find(|e| e.key == key).map(|e| e.value.position);
+    if entries.len() < SCANNED_KEYS {
+        return first(key);
+    }
+    let keys = wide_keys.get_or_insert_with(|| entries.iter().map(|e| e.key.clone()).collect());
+    if keys.insert(key.to_string()) { None } else { first(key) }
 }
 
 /// Applies YAML merge keys (`<<: *base`): explicit keys win over merged ones,
@@ -574,6 +588,18 @@ mod tests {
         let err = read_documents("a: 1\nb: 2\na: 3\n", &ReadLimits::default()).unwrap_err();
         assert_eq!(err.position, Position::new(3, 1));
         assert!(err.message.contains("first at line 1"), "{err}");
+    }
+
+    #[test]
+    fn duplicate_keys_in_wide_maps_are_found_too() {
+        let wide: String = (0..40).map(|i| format!("k{i}: {i}\n")).collect();
+        assert_eq!(read(&wide)[0].as_map().unwrap().len(), 40);
+        for repeated in ["k3", "k30"] {
+            let err = read_documents(&format!("{wide}{repeated}: again\n"), &ReadLimits::default()).unwrap_err();
+            assert_eq!(err.position, Position::new(41, 1), "{repeated}");
+            let first_line = repeated[1..].parse::<usize>().unwrap() + 1;
+            assert!(err.message.contains(&format!("first at line {first_line}")), "{err}");
+        }
     }
 
     #[test]
