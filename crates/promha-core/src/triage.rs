@@ -133,7 +133,239 @@ pub fn triage(text: &str, extra_kinds: &[&str]) -> Triage {
         "ConfigMap" => may_hold_prometheus_config(text),
         k => READ_KINDS.contains(&k) || k.ends_with("List") || extra_kinds.contains(&k),
     };
-    if read { Triage::Read } else { Triage::Skip }
+    // A document is skipped only when it is plainly well formed: a broken one
+    // is parsed, so that its error is reported.
+    if read || !looks_well_formed(text) {
+        Triage::Read
+    } else {
+        Triage::Skip
+    }
+}
+
+/// A quick check that a document is block YAML a parser would accept: quotes
+/// and flow brackets closed on their line, spaces for indentation, a deeper
+/// key only under `key:` or `- `, a shallower one only back at an open
+/// level, quoted scalars closed. It vouches for the plain shapes rendered
+/// manifests have; anything else (anchors, tags, complex keys, flow
+/// collections over several lines) counts as doubtful and is left to the parser.
+pub fn looks_well_formed(text: &str) -> bool {
+    first_doubtful_line(text).is_none()
+}
+
+/// The first line (from 1) of a text that `looks_well_formed` doubts.
+pub fn first_doubtful_line(text: &str) -> Option<usize> {
+    // Columns of the open block collections' entries, innermost last.
+    let mut levels: Vec<usize> = Vec::new();
+    // The previous line let the next one go deeper (`key:`, a lone `-`).
+    let mut opens_block = true;
+    // The column of a key (or item) whose scalar was written inline: deeper
+    // lines without a key continue that scalar.
+    let mut inline_scalar: Option<usize> = None;
+    // Lines deeper than this column are a block scalar's content.
+    let mut block_scalar: Option<usize> = None;
+    // A quoted scalar open over lines deeper than the column: its quote.
+    let mut quoted_scalar: Option<(u8, usize)> = None;
+    let mut enter = |column: usize, opens_block: bool| {
+        while levels.last().is_some_and(|&top| top > column) {
+            levels.pop();
+        }
+        match levels.last() {
+            Some(&top) if top == column => true,
+            _ if opens_block => {
+                levels.push(column);
+                true
+            }
+            _ => false,
+        }
+    };
+    for (number, raw) in text.split('\n').enumerate() {
+        let doubt = Some(number + 1);
+        let line = raw.strip_suffix('\r').unwrap_or(raw);
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        let content = &line[indent..];
+        if content.trim().is_empty() {
+            continue;
+        }
+        if let Some(parent) = block_scalar {
+            if indent > parent {
+                continue;
+            }
+            block_scalar = None;
+        }
+        if let Some((quote, parent)) = quoted_scalar {
+            if indent <= parent {
+                return doubt;
+            }
+            if let Some(close) = closing_quote(content, quote) {
+                let rest = content[close + 1..].trim_start();
+                if !(rest.is_empty() || rest.starts_with('#')) {
+                    return doubt;
+                }
+                quoted_scalar = None;
+            }
+            continue;
+        }
+        if content.starts_with('#') {
+            continue;
+        }
+        if is_marker(line, "---") || is_marker(line, "...") {
+            let rest = line[3..].trim();
+            if rest.is_empty() || rest.starts_with('#') {
+                continue;
+            }
+            return doubt;
+        }
+        if content.starts_with('\t') {
+            return doubt;
+        }
+        // Sequence dashes: each starts an item, whose content sits further on.
+        let mut column = indent;
+        let mut item = content;
+        let mut after_dash = false;
+        let mut dash_column = column;
+        while item == "-" || item.starts_with("- ") || item.starts_with("-\t") {
+            dash_column = column;
+            if !enter(column, opens_block || after_dash) {
+                return doubt;
+            }
+            let rest = item[1..].trim_start_matches([' ', '\t']);
+            column += item.len() - rest.len();
+            item = rest;
+            after_dash = true;
+            opens_block = true;
+            inline_scalar = None;
+        }
+        if item.is_empty() || item.starts_with('#') {
+            continue; // A lone dash: the item's content follows, deeper.
+        }
+        let Some((shape, open_quote)) = line_shape(item) else {
+            return doubt;
+        };
+        // The column a block scalar's content must be deeper than.
+        let (value, parent_column) = match shape {
+            LineShape::Key(value) => {
+                if !enter(column, opens_block || after_dash) {
+                    return doubt;
+                }
+                (value, column)
+            }
+            LineShape::Scalar(value) if after_dash => (value, dash_column),
+            LineShape::Scalar(_) => {
+                // Only the continuation of a multi-line plain scalar.
+                if inline_scalar.is_some_and(|key| indent > key) {
+                    continue;
+                }
+                return doubt;
+            }
+        };
+        opens_block = false;
+        inline_scalar = None;
+        if let Some(quote) = open_quote {
+            quoted_scalar = Some((quote, parent_column));
+            continue;
+        }
+        match value.bytes().next() {
+            None => opens_block = true,
+            Some(b'|' | b'>') => block_scalar = Some(parent_column),
+            Some(b'&' | b'*' | b'!' | b'?' | b'%' | b'@' | b'`') => return doubt,
+            Some(_) => inline_scalar = Some(column),
+        }
+    }
+    // A quoted scalar still open at the end never closed.
+    quoted_scalar.map(|_| text.split('\n').count())
+}
+
+enum LineShape<'t> {
+    /// `key: value` (the value may be empty), with the value.
+    Key(&'t str),
+    /// A scalar or flow collection alone.
+    Scalar(&'t str),
+}
+
+/// Splits a line's content (after indentation and dashes) into key and value,
+/// if its flow brackets close (`None` when they do not), with the quote of a
+/// quoted scalar left open to continue on the next lines.
+fn line_shape(item: &str) -> Option<(LineShape<'_>, Option<u8>)> {
+    let bytes = item.as_bytes();
+    let mut depth = 0usize;
+    let mut quote: Option<u8> = None;
+    let mut token_start = true;
+    let mut key_end = None;
+    let mut end = bytes.len();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if let Some(q) = quote {
+            if q == b'"' && b == b'\\' {
+                i += 2;
+                continue;
+            }
+            if b == q {
+                if q == b'\'' && bytes.get(i + 1) == Some(&b'\'') {
+                    i += 2;
+                    continue;
+                }
+                quote = None;
+            }
+            i += 1;
+            continue;
+        }
+        match b {
+            b'#' if i == 0 || matches!(bytes[i - 1], b' ' | b'\t') => {
+                end = i;
+                break;
+            }
+            b'"' | b'\'' if token_start => quote = Some(b),
+            b'[' | b'{' if token_start || depth > 0 => depth += 1,
+            b']' | b'}' if depth > 0 => {
+                depth -= 1;
+                token_start = false;
+                i += 1;
+                continue;
+            }
+            b',' if depth > 0 => {
+                token_start = true;
+                i += 1;
+                continue;
+            }
+            b':' if depth == 0 && matches!(bytes.get(i + 1), None | Some(b' ' | b'\t')) => {
+                if key_end.is_some() {
+                    return None; // `a: b: c` is no YAML.
+                }
+                key_end = Some(i);
+                token_start = true;
+                i += 1;
+                continue;
+            }
+            _ => {}
+        }
+        token_start = matches!(b, b' ' | b'\t' | b'[' | b'{') || (depth > 0 && b == b':');
+        i += 1;
+    }
+    if depth != 0 {
+        return None;
+    }
+    let shape = match key_end {
+        Some(k) if item[..k].trim_start().starts_with('?') => return None,
+        Some(k) => LineShape::Key(item[k + 1..end].trim()),
+        None => LineShape::Scalar(item[..end].trim()),
+    };
+    Some((shape, quote))
+}
+
+/// Where a quoted scalar continued from an earlier line closes on this one.
+fn closing_quote(line: &str, quote: u8) -> Option<usize> {
+    let bytes = line.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if quote == b'"' => i += 2,
+            b if b == quote && quote == b'\'' && bytes.get(i + 1) == Some(&b'\'') => i += 2,
+            b if b == quote => return Some(i),
+            _ => i += 1,
+        }
+    }
+    None
 }
 
 /// Anything but blank lines, comments and document markers.
@@ -155,14 +387,22 @@ fn scalar(value: &str) -> &str {
     value.trim_matches(|c| c == '"' || c == '\'')
 }
 
-/// Whether any container image is Prometheus, Alertmanager or Thanos.
+/// Whether any container image may be Prometheus, Alertmanager or Thanos:
+/// named on an `image` line, or an `image:` whose value is not on its line
+/// (a block scalar, an alias, the next line), which only a parser can tell.
 fn runs_watched_image(text: &str) -> bool {
     memchr::memmem::find_iter(text.as_bytes(), b"image").any(|i| {
         let rest = &text[i..];
         let line = rest.split('\n').next().unwrap_or(rest);
-        ["prometheus", "alertmanager", "thanos"]
+        let names_watched = ["prometheus", "alertmanager", "thanos"]
             .iter()
-            .any(|name| line.contains(name))
+            .any(|name| line.contains(name));
+        let value_elsewhere = line["image".len()..]
+            .trim_start_matches(['"', '\''])
+            .strip_prefix(':')
+            .map(|value| scalar(value))
+            .is_some_and(|value| value.is_empty() || value.starts_with(['|', '>', '&', '*', '!']));
+        names_watched || value_elsewhere
     })
 }
 
@@ -259,5 +499,58 @@ mod tests {
         );
         assert_eq!(triage("kind: namespace\n", &[]), Triage::Read, "not a kind name");
         assert_eq!(triage("# only a comment\n---\n\n", &[]), Triage::Empty);
+    }
+
+    #[test]
+    fn broken_documents_of_skipped_kinds_are_read() {
+        let ok = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: nginx\n";
+        assert_eq!(triage(ok, &[]), Triage::Skip);
+        for broken in [
+            "apiVersion: apps/v1\nkind: Deployment\n spec: [\n",
+            "apiVersion: v1\nkind: Namespace\nmetadata: {name: y\n",
+            "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: 'y\n",
+            "apiVersion: v1\nkind: Namespace\nmetadata:\n    name: y\n  labels: {}\n",
+            "apiVersion: v1\nkind: Namespace\nmetadata: x\n  name: y\n",
+            "apiVersion: v1\nkind: Namespace\nmetadata:\n\tname: y\n",
+            "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a: b\n",
+            "apiVersion: v1\nkind: Namespace\nmetadata: &m\n  name: y\n",
+            "apiVersion: v1\nkind: Namespace\nlabels\n",
+            "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: 'y\n  labels: {}\n",
+            "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: 'y\n    z' tail\n",
+        ] {
+            assert_eq!(triage(broken, &[]), Triage::Read, "{broken:?}");
+        }
+    }
+
+    #[test]
+    fn well_formed_shapes_of_rendered_manifests_are_vouched_for() {
+        for text in [
+            "kind: Deployment\nspec:\n  containers:\n  - name: a\n    args:\n    - --x=:9090\n    - \"--y=a: b\"\n  - name: b\n    image: nginx # comment\nstatus: {}\n",
+            "kind: ConfigMap\ndata:\n  script.sh: |\n    echo 'a: [b'\n\n    exit 1\n  other: x\n",
+            "kind: Namespace\nmetadata:\n  annotations:\n    description: it's a long\n      text over lines\n    url: http://x:1/y\n",
+            "kind: Job\nspec:\n  command:\n  - |\n    multi\n  - >-\n    folded\n  - plain\n",
+            "kind: Role\nrules:\n- apiGroups: [\"\"]\n  resources: [pods, services]\n  verbs: ['get', 'list']\r\n",
+            "---\n# Source: chart/templates/ns.yaml\nkind: Namespace\nmetadata:\n  name: \"x # not a comment\"\n...\n",
+            "kind: CustomResourceDefinition\nspec:\n  description: 'Container name: required,\n\n    optional for ''env'' vars'\n  other: \"a\\\"\n    b\" # done\n",
+        ] {
+            assert!(looks_well_formed(text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn an_image_written_off_its_line_is_read() {
+        let deployment = |image: &str| {
+            format!(
+                "apiVersion: apps/v1\nkind: StatefulSet\nspec:\n  template:\n    spec:\n      containers:\n      - name: am\n        image:{image}\n"
+            )
+        };
+        assert_eq!(triage(&deployment(" nginx"), &[]), Triage::Skip);
+        for image in [
+            "\n          quay.io/prometheus/alertmanager:v0.27.0",
+            " >-\n          quay.io/x/y",
+            " *img",
+        ] {
+            assert_eq!(triage(&deployment(image), &[]), Triage::Read, "{image:?}");
+        }
     }
 }
