@@ -56,17 +56,20 @@ fn main() -> ExitCode {
 
 /// Writes to standard output; a closed pipe (`promha rules | head`) is not an error.
 fn print(text: &str) -> u8 {
-    write_stdout(text);
-    EXIT_CLEAN
+    if write_stdout(text) { EXIT_CLEAN } else { EXIT_USAGE }
 }
 
-fn write_stdout(text: &str) {
+/// Whether the text was written (or the reader went away). A report that
+/// could not be written must not pass for a clean run.
+fn write_stdout(text: &str) -> bool {
     let mut stdout = io::stdout().lock();
     let result = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
-    if let Err(e) = result
-        && e.kind() != io::ErrorKind::BrokenPipe
-    {
-        eprintln!("promha: error: cannot write the output: {e}");
+    match result {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+            eprintln!("promha: error: cannot write the output: {e}");
+            false
+        }
+        _ => true,
     }
 }
 
@@ -89,11 +92,10 @@ fn lint(args: &LintArgs) -> u8 {
     for note in &collected.notes {
         eprintln!("promha: note: {note}");
     }
-    if !collected.errors.is_empty() {
-        for error in &collected.errors {
-            eprintln!("promha: error: {error}");
-        }
-        return EXIT_USAGE;
+    // Unreadable paths fail the run, but only after what could be read is
+    // checked and reported.
+    for error in &collected.errors {
+        eprintln!("promha: error: {error}");
     }
     let options = CheckOptions {
         unknown_fields: true,
@@ -111,9 +113,15 @@ fn lint(args: &LintArgs) -> u8 {
         Format::Sarif => output::sarif(&report, cwd.as_deref()),
         Format::Github => output::github(&report, cwd.as_deref()),
     };
-    write_stdout(&rendered);
+    let written = write_stdout(&rendered);
     let failing = report.errors() > 0 || (args.strict && report.warnings() > 0);
-    if failing { EXIT_FINDINGS } else { EXIT_CLEAN }
+    if !written || !collected.errors.is_empty() {
+        EXIT_USAGE
+    } else if failing {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    }
 }
 
 /// `--config`, else the nearest `.promha.yaml` (unless `--no-config`), then `--rule`.

@@ -541,6 +541,21 @@ fn exit_status_follows_errors_warnings_and_strict() {
     assert_eq!(promha(&["lint", "--strict", "cross-file"]).code, 0);
 }
 
+#[cfg(target_os = "linux")]
+#[test]
+fn an_output_that_cannot_be_written_fails_the_run() {
+    let full = std::fs::File::create("/dev/full").expect("/dev/full");
+    let status = Command::new(BIN)
+        .args(["lint", "--no-config", "--format", "sarif", "cross-file"])
+        .current_dir(fixtures())
+        .stdout(full)
+        .stderr(Stdio::piped())
+        .output()
+        .expect("promha runs");
+    assert_eq!(status.status.code(), Some(2), "{status:?}");
+    assert!(String::from_utf8_lossy(&status.stderr).contains("cannot write the output"));
+}
+
 #[test]
 fn usage_and_io_errors_exit_2() {
     let run = promha(&["lint", "no/such/file.yaml", "cross-file"]);
@@ -549,7 +564,10 @@ fn usage_and_io_errors_exit_2() {
         run.stderr.contains("no/such/file.yaml: no such file or directory"),
         "{run:?}"
     );
-    assert!(run.stdout.is_empty(), "nothing is linted after an I/O error: {run:?}");
+    assert!(
+        run.stdout.contains("5 resources checked in 3 files"),
+        "what could be read is still linted and reported: {run:?}"
+    );
 
     let run = promha(&["lint", "--frmat", "json"]);
     assert_eq!(run.code, 2);
