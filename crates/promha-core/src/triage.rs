@@ -178,12 +178,14 @@ pub fn first_doubtful_line(text: &str) -> Option<usize> {
             _ => false,
         }
     };
-    for (number, raw) in text.split('\n').enumerate() {
-        let doubt = Some(number + 1);
+    let mut number = 0;
+    for raw in lines(text) {
+        number += 1;
+        let doubt = Some(number);
         let line = raw.strip_suffix('\r').unwrap_or(raw);
-        let indent = line.len() - line.trim_start_matches(' ').len();
+        let indent = line.bytes().position(|b| b != b' ').unwrap_or(line.len());
         let content = &line[indent..];
-        if content.trim().is_empty() {
+        if content.bytes().all(|b| b == b' ' || b == b'\t') {
             continue;
         }
         if let Some(parent) = block_scalar {
@@ -208,7 +210,7 @@ pub fn first_doubtful_line(text: &str) -> Option<usize> {
         if content.starts_with('#') {
             continue;
         }
-        if is_marker(line, "---") || is_marker(line, "...") {
+        if indent == 0 && (is_marker(line, "---") || is_marker(line, "...")) {
             let rest = line[3..].trim();
             if rest.is_empty() || rest.starts_with('#') {
                 continue;
@@ -272,7 +274,19 @@ pub fn first_doubtful_line(text: &str) -> Option<usize> {
         }
     }
     // A quoted scalar still open at the end never closed.
-    quoted_scalar.map(|_| text.split('\n').count())
+    quoted_scalar.map(|_| number)
+}
+
+/// The lines of a text, without their `\n`.
+fn lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut start = 0;
+    memchr::memchr_iter(b'\n', text.as_bytes())
+        .chain(std::iter::once(text.len()))
+        .map(move |end| {
+            let line = &text[start..end];
+            start = end + 1;
+            line
+        })
 }
 
 enum LineShape<'t> {
@@ -287,26 +301,20 @@ enum LineShape<'t> {
 /// quoted scalar left open to continue on the next lines.
 fn line_shape(item: &str) -> Option<(LineShape<'_>, Option<u8>)> {
     let bytes = item.as_bytes();
+    // Quotes and brackets are indicators only where a scalar starts.
+    let token_start = |i: usize, depth: usize| {
+        i == 0
+            || matches!(bytes[i - 1], b' ' | b'\t' | b'[' | b'{')
+            || (depth > 0 && matches!(bytes[i - 1], b',' | b':'))
+    };
     let mut depth = 0usize;
-    let mut quote: Option<u8> = None;
-    let mut token_start = true;
     let mut key_end = None;
     let mut end = bytes.len();
+    let mut open_quote = None;
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
-        if let Some(q) = quote {
-            if q == b'"' && b == b'\\' {
-                i += 2;
-                continue;
-            }
-            if b == q {
-                if q == b'\'' && bytes.get(i + 1) == Some(&b'\'') {
-                    i += 2;
-                    continue;
-                }
-                quote = None;
-            }
+        if !INDICATORS[usize::from(b)] {
             i += 1;
             continue;
         }
@@ -315,43 +323,50 @@ fn line_shape(item: &str) -> Option<(LineShape<'_>, Option<u8>)> {
                 end = i;
                 break;
             }
-            b'"' | b'\'' if token_start => quote = Some(b),
-            b'[' | b'{' if token_start || depth > 0 => depth += 1,
-            b']' | b'}' if depth > 0 => {
-                depth -= 1;
-                token_start = false;
-                i += 1;
-                continue;
-            }
-            b',' if depth > 0 => {
-                token_start = true;
-                i += 1;
-                continue;
-            }
+            b'"' | b'\'' if token_start(i, depth) => match closing_quote(&item[i + 1..], b) {
+                Some(close) => i += close + 1,
+                None => {
+                    open_quote = Some(b);
+                    break;
+                }
+            },
+            b'[' | b'{' if depth > 0 || token_start(i, depth) => depth += 1,
+            b']' | b'}' if depth > 0 => depth -= 1,
             b':' if depth == 0 && matches!(bytes.get(i + 1), None | Some(b' ' | b'\t')) => {
                 if key_end.is_some() {
                     return None; // `a: b: c` is no YAML.
                 }
                 key_end = Some(i);
-                token_start = true;
-                i += 1;
-                continue;
             }
             _ => {}
         }
-        token_start = matches!(b, b' ' | b'\t' | b'[' | b'{') || (depth > 0 && b == b':');
         i += 1;
     }
     if depth != 0 {
         return None;
     }
-    let shape = match key_end {
-        Some(k) if item[..k].trim_start().starts_with('?') => return None,
-        Some(k) => LineShape::Key(item[k + 1..end].trim()),
-        None => LineShape::Scalar(item[..end].trim()),
-    };
-    Some((shape, quote))
+    Some((shape_of(item, key_end, end)?, open_quote))
 }
+
+fn shape_of(item: &str, key_end: Option<usize>, end: usize) -> Option<LineShape<'_>> {
+    Some(match key_end {
+        Some(k) if item[..k].trim_start().starts_with('?') => return None,
+        Some(k) => LineShape::Key(item[k + 1..end].trim_ascii()),
+        None => LineShape::Scalar(item[..end].trim_ascii()),
+    })
+}
+
+/// The bytes `line_shape` looks at; the rest is skipped.
+const INDICATORS: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    let bytes = b"#\"'[]{}:";
+    while i < bytes.len() {
+        table[bytes[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
 
 /// Where a quoted scalar continued from an earlier line closes on this one.
 fn closing_quote(line: &str, quote: u8) -> Option<usize> {
