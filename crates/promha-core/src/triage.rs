@@ -415,7 +415,7 @@ fn runs_watched_image(text: &str) -> bool {
         let value_elsewhere = line["image".len()..]
             .trim_start_matches(['"', '\''])
             .strip_prefix(':')
-            .map(|value| scalar(value))
+            .map(scalar)
             .is_some_and(|value| value.is_empty() || value.starts_with(['|', '>', '&', '*', '!']));
         names_watched || value_elsewhere
     })
