@@ -154,25 +154,38 @@ pub fn looks_well_formed(text: &str) -> bool {
 
 /// The first line (from 1) of a text that `looks_well_formed` doubts.
 pub fn first_doubtful_line(text: &str) -> Option<usize> {
-    // Columns of the open block collections' entries, innermost last.
-    let mut levels: Vec<usize> = Vec::new();
-    // The previous line let the next one go deeper (`key:`, a lone `-`).
-    let mut opens_block = true;
+    // The open block collections, innermost last: the column of their
+    // entries, and whether those are sequence items (`- `) or keys.
+    let mut levels: Vec<(usize, bool)> = Vec::new();
+    // The column of what the previous line left open for nested content
+    // (`key:`, a lone `-`): the next line may go deeper than it.
+    let mut opener: Option<usize> = None;
+    let mut started = false;
     // The column of a key (or item) whose scalar was written inline: deeper
     // lines without a key continue that scalar.
     let mut inline_scalar: Option<usize> = None;
-    // Lines deeper than this column are a block scalar's content.
-    let mut block_scalar: Option<usize> = None;
+    // Lines deeper than this column are a block scalar's content, all at
+    // the indentation of its first line (once seen).
+    let mut block_scalar: Option<(usize, Option<usize>)> = None;
     // A quoted scalar open over lines deeper than the column: its quote.
     let mut quoted_scalar: Option<(u8, usize)> = None;
-    let mut enter = |column: usize, opens_block: bool| {
-        while levels.last().is_some_and(|&top| top > column) {
+    // An entry (`dash`: an item) at `column`: the next entry of an open
+    // collection, or a new collection deeper than its opener. A sequence may
+    // also start at the column of the key that opens it (`key:` / `- a`).
+    let mut enter = |column: usize, dash: bool, opener: Option<usize>| {
+        while levels.last().is_some_and(|&(top, _)| top > column) {
             levels.pop();
         }
+        if !dash && levels.last() == Some(&(column, true)) {
+            levels.pop(); // A key after a compact sequence ends it.
+        }
+        let opens_here = opener.is_some_and(|o| column > o || (dash && column == o));
+        let first = !started && levels.is_empty();
+        started = true;
         match levels.last() {
-            Some(&top) if top == column => true,
-            _ if opens_block => {
-                levels.push(column);
+            Some(&top) if top == (column, dash) => true,
+            _ if opens_here || first => {
+                levels.push((column, dash));
                 true
             }
             _ => false,
@@ -188,8 +201,15 @@ pub fn first_doubtful_line(text: &str) -> Option<usize> {
         if content.bytes().all(|b| b == b' ' || b == b'\t') {
             continue;
         }
-        if let Some(parent) = block_scalar {
+        if let Some((parent, content_indent)) = block_scalar {
             if indent > parent {
+                match content_indent {
+                    None => block_scalar = Some((parent, Some(indent))),
+                    // Less indented than its first line: the scalar ended,
+                    // and this line belongs nowhere.
+                    Some(first) if indent < first => return doubt,
+                    Some(_) => {}
+                }
                 continue;
             }
             block_scalar = None;
@@ -198,16 +218,22 @@ pub fn first_doubtful_line(text: &str) -> Option<usize> {
             if indent <= parent {
                 return doubt;
             }
-            if let Some(close) = closing_quote(content, quote) {
-                let rest = content[close + 1..].trim_start();
-                if !(rest.is_empty() || rest.starts_with('#')) {
-                    return doubt;
+            match closing_quote(content, quote) {
+                QuoteEnd::Open => {}
+                QuoteEnd::Invalid => return doubt,
+                QuoteEnd::Closed(close) => {
+                    let rest = &content[close + 1..];
+                    let trimmed = rest.trim_start_matches([' ', '\t']);
+                    if !(trimmed.is_empty() || (trimmed.starts_with('#') && trimmed.len() < rest.len())) {
+                        return doubt;
+                    }
+                    quoted_scalar = None;
                 }
-                quoted_scalar = None;
             }
             continue;
         }
         if content.starts_with('#') {
+            inline_scalar = None; // A comment ends a multi-line plain scalar.
             continue;
         }
         if indent == 0 && (is_marker(line, "---") || is_marker(line, "...")) {
@@ -220,6 +246,17 @@ pub fn first_doubtful_line(text: &str) -> Option<usize> {
         if content.starts_with('\t') {
             return doubt;
         }
+        if let Some(key) = inline_scalar
+            && indent > key
+        {
+            // The continuation of a multi-line plain scalar: text, in which
+            // `: ` would be a mapping where none can be.
+            let text = content.split(" #").next().unwrap_or(content).trim_end();
+            if text.contains(": ") || text.contains(":\t") || text.ends_with(':') {
+                return doubt;
+            }
+            continue;
+        }
         // Sequence dashes: each starts an item, whose content sits further on.
         let mut column = indent;
         let mut item = content;
@@ -227,54 +264,71 @@ pub fn first_doubtful_line(text: &str) -> Option<usize> {
         let mut dash_column = column;
         while item == "-" || item.starts_with("- ") || item.starts_with("-\t") {
             dash_column = column;
-            if !enter(column, opens_block || after_dash) {
+            if !enter(column, true, opener) {
                 return doubt;
             }
             let rest = item[1..].trim_start_matches([' ', '\t']);
             column += item.len() - rest.len();
             item = rest;
             after_dash = true;
-            opens_block = true;
+            opener = Some(dash_column);
             inline_scalar = None;
         }
         if item.is_empty() || item.starts_with('#') {
             continue; // A lone dash: the item's content follows, deeper.
         }
+        // A plain scalar cannot start with an indicator (a block scalar
+        // may stand alone only as an item).
+        let first = item.as_bytes()[0];
+        if b",]}&*!%@`?".contains(&first) || (matches!(first, b'|' | b'>') && !after_dash) {
+            return doubt;
+        }
         let Some((shape, open_quote)) = line_shape(item) else {
             return doubt;
         };
+        if matches!(shape, LineShape::Key(_)) && matches!(first, b'|' | b'>') {
+            return doubt; // `- |key: v`: not a block scalar, nor a key.
+        }
         // The column a block scalar's content must be deeper than.
         let (value, parent_column) = match shape {
             LineShape::Key(value) => {
-                if !enter(column, opens_block || after_dash) {
+                if !enter(column, false, opener) {
                     return doubt;
                 }
                 (value, column)
             }
             LineShape::Scalar(value) if after_dash => (value, dash_column),
-            LineShape::Scalar(_) => {
-                // Only the continuation of a multi-line plain scalar.
-                if inline_scalar.is_some_and(|key| indent > key) {
-                    continue;
-                }
-                return doubt;
-            }
+            LineShape::Scalar(_) => return doubt, // Neither key nor item.
         };
-        opens_block = false;
+        opener = None;
         inline_scalar = None;
         if let Some(quote) = open_quote {
             quoted_scalar = Some((quote, parent_column));
             continue;
         }
         match value.bytes().next() {
-            None => opens_block = true,
-            Some(b'|' | b'>') => block_scalar = Some(parent_column),
-            Some(b'&' | b'*' | b'!' | b'?' | b'%' | b'@' | b'`') => return doubt,
+            None => opener = Some(column),
+            Some(b'|' | b'>') if is_block_scalar_header(&value[1..]) => block_scalar = Some((parent_column, None)),
+            Some(b'|' | b'>') => return doubt,
+            Some(b'&' | b'*' | b'!' | b'?' | b'%' | b'@' | b'`' | b',' | b']' | b'}') => return doubt,
+            Some(b'-') if value.len() == 1 || value.as_bytes()[1] == b' ' => return doubt,
+            // Only a plain scalar may continue on deeper lines.
+            Some(b'"' | b'\'' | b'[' | b'{') => {}
             Some(_) => inline_scalar = Some(column),
         }
     }
     // A quoted scalar still open at the end never closed.
     quoted_scalar.map(|_| number)
+}
+
+/// What may follow `|` or `>` for the scan to vouch: a chomping indicator at
+/// most (line_shape has cut any comment).
+fn is_block_scalar_header(rest: &str) -> bool {
+    let rest = rest.trim_end();
+    let bytes = rest.as_bytes();
+    // An indentation digit sets the content's indentation explicitly: rare
+    // enough to leave to the parser.
+    matches!(bytes, [] | [b'+' | b'-'])
 }
 
 /// The lines of a text, without their `\n`.
@@ -297,20 +351,17 @@ enum LineShape<'t> {
 }
 
 /// Splits a line's content (after indentation and dashes) into key and value,
-/// if its flow brackets close (`None` when they do not), with the quote of a
-/// quoted scalar left open to continue on the next lines.
+/// with the quote of a quoted scalar left open to continue on the next
+/// lines; `None` for what the scan does not vouch for.
 fn line_shape(item: &str) -> Option<(LineShape<'_>, Option<u8>)> {
     let bytes = item.as_bytes();
-    // Quotes and brackets are indicators only where a scalar starts.
-    let token_start = |i: usize, depth: usize| {
-        i == 0
-            || matches!(bytes[i - 1], b' ' | b'\t' | b'[' | b'{')
-            || (depth > 0 && matches!(bytes[i - 1], b',' | b':'))
-    };
-    let mut depth = 0usize;
     let mut key_end = None;
     let mut end = bytes.len();
     let mut open_quote = None;
+    // Quotes and flow brackets are indicators only where a scalar starts
+    // (the key, or the value after `: `); inside a plain scalar
+    // (`a == 'b'`) they are text.
+    let mut scalar_start = 0;
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
@@ -323,29 +374,137 @@ fn line_shape(item: &str) -> Option<(LineShape<'_>, Option<u8>)> {
                 end = i;
                 break;
             }
-            b'"' | b'\'' if token_start(i, depth) => match closing_quote(&item[i + 1..], b) {
-                Some(close) => i += close + 1,
-                None => {
+            b'"' | b'\'' if i == scalar_start => match closing_quote(&item[i + 1..], b) {
+                QuoteEnd::Invalid => return None,
+                QuoteEnd::Closed(close) => {
+                    i += close + 1;
+                    // A quoted scalar is followed by its key's `:`, a comment or nothing.
+                    let after = &item[i + 1..];
+                    let trimmed = after.trim_start_matches([' ', '\t']);
+                    if !(trimmed.is_empty()
+                        || trimmed.starts_with(':')
+                        || (trimmed.starts_with('#') && trimmed.len() < after.len()))
+                    {
+                        return None;
+                    }
+                }
+                QuoteEnd::Open => {
                     open_quote = Some(b);
                     break;
                 }
             },
-            b'[' | b'{' if depth > 0 || token_start(i, depth) => depth += 1,
-            b']' | b'}' if depth > 0 => depth -= 1,
-            b':' if depth == 0 && matches!(bytes.get(i + 1), None | Some(b' ' | b'\t')) => {
+            b'[' | b'{' if i == scalar_start => {
+                i += flow_collection_len(&item[i..])?;
+                // A flow collection ends its value: nothing but a comment may
+                // follow (as a key, promha's reader refuses it).
+                let after = &item[i..];
+                let trimmed = after.trim_start_matches([' ', '\t']);
+                if !(trimmed.is_empty() || (trimmed.starts_with('#') && trimmed.len() < after.len())) {
+                    return None;
+                }
+                continue;
+            }
+            b':' if matches!(bytes.get(i + 1), None | Some(b' ' | b'\t')) => {
                 if key_end.is_some() {
                     return None; // `a: b: c` is no YAML.
                 }
                 key_end = Some(i);
+                let blanks = bytes[i + 1..].iter().take_while(|&&c| c == b' ' || c == b'\t').count();
+                scalar_start = i + 1 + blanks;
             }
             _ => {}
         }
         i += 1;
     }
-    if depth != 0 {
-        return None;
-    }
     Some((shape_of(item, key_end, end)?, open_quote))
+}
+
+/// The length of the flow collection `text` starts with, when the scan
+/// vouches for it: sequences and mappings of scalars and collections,
+/// closed on the line, with `key: value` pairs only in mappings.
+fn flow_collection_len(text: &str) -> Option<usize> {
+    flow_node(text.as_bytes(), 0, 0)
+}
+
+/// Deeper flows than this are left to the parser (it has its own limit).
+const MAX_FLOW_DEPTH: usize = 32;
+
+/// Where the flow node starting at `at` (after blanks) ends.
+fn flow_node(bytes: &[u8], at: usize, depth: usize) -> Option<usize> {
+    let at = skip_blanks(bytes, at);
+    match bytes.get(at)? {
+        b'[' | b'{' if depth < MAX_FLOW_DEPTH => flow_entries(bytes, at, depth + 1),
+        b'"' | b'\'' => {
+            let rest = std::str::from_utf8(&bytes[at + 1..]).ok()?;
+            match closing_quote(rest, bytes[at]) {
+                QuoteEnd::Closed(close) => Some(at + 1 + close + 1),
+                QuoteEnd::Open | QuoteEnd::Invalid => None,
+            }
+        }
+        _ => flow_plain_scalar(bytes, at),
+    }
+}
+
+/// The entries of `[…]` or `{…}` from its opening bracket to past the closing one.
+fn flow_entries(bytes: &[u8], open: usize, depth: usize) -> Option<usize> {
+    let mapping = bytes[open] == b'{';
+    let close = if mapping { b'}' } else { b']' };
+    let mut at = open + 1;
+    loop {
+        at = skip_blanks(bytes, at);
+        if bytes.get(at) == Some(&close) {
+            return Some(at + 1); // Empty, or after a trailing comma.
+        }
+        at = skip_blanks(bytes, flow_node(bytes, at, depth)?);
+        if mapping {
+            // `key: value`: the `:` is followed by a blank.
+            if bytes.get(at) != Some(&b':') || !matches!(bytes.get(at + 1), Some(b' ' | b'\t')) {
+                return None;
+            }
+            at = skip_blanks(bytes, flow_node(bytes, at + 1, depth)?);
+        }
+        match bytes.get(at)? {
+            b',' => at += 1,
+            b if *b == close => return Some(at + 1),
+            _ => return None,
+        }
+    }
+}
+
+/// A plain scalar inside a flow: it ends before `, [ ] { }`, before a `:`
+/// that ends a key, and may not start with an indicator.
+fn flow_plain_scalar(bytes: &[u8], at: usize) -> Option<usize> {
+    match bytes.get(at)? {
+        b',' | b'[' | b']' | b'{' | b'}' | b'#' | b'&' | b'*' | b'!' | b'|' | b'>' | b'%' | b'@' | b'`' | b'?'
+        | b':' => {
+            return None;
+        }
+        b'-' if matches!(bytes.get(at + 1), Some(b' ' | b'\t')) => return None,
+        _ => {}
+    }
+    let mut end = at;
+    while let Some(&b) = bytes.get(end) {
+        match b {
+            b',' | b'[' | b']' | b'{' | b'}' => break,
+            b':' if matches!(
+                bytes.get(end + 1),
+                Some(b' ' | b'\t' | b',' | b'[' | b']' | b'{' | b'}')
+            ) =>
+            {
+                break;
+            }
+            b'#' if matches!(bytes[end - 1], b' ' | b'\t') => return None,
+            _ => end += 1,
+        }
+    }
+    Some(end)
+}
+
+fn skip_blanks(bytes: &[u8], at: usize) -> usize {
+    at + bytes[at.min(bytes.len())..]
+        .iter()
+        .take_while(|&&b| b == b' ' || b == b'\t')
+        .count()
 }
 
 fn shape_of(item: &str, key_end: Option<usize>, end: usize) -> Option<LineShape<'_>> {
@@ -368,19 +527,46 @@ const INDICATORS: [bool; 256] = {
     table
 };
 
-/// Where a quoted scalar continued from an earlier line closes on this one.
-fn closing_quote(line: &str, quote: u8) -> Option<usize> {
+/// How a quoted scalar goes on along a line.
+enum QuoteEnd {
+    /// Closes at this offset.
+    Closed(usize),
+    /// Continues on the next line.
+    Open,
+    /// Holds an escape YAML does not have.
+    Invalid,
+}
+
+/// Follows a quoted scalar (from just after its opening quote, or from the
+/// start of a continuation line) to its closing quote.
+fn closing_quote(line: &str, quote: u8) -> QuoteEnd {
     let bytes = line.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
-            b'\\' if quote == b'"' => i += 2,
+            b'\\' if quote == b'"' => {
+                let digits = match bytes.get(i + 1) {
+                    // At the end of the line: an escaped line break.
+                    None => 0,
+                    Some(b'0' | b'a' | b'b' | b't' | b'\t' | b'n' | b'v' | b'f' | b'r' | b'e' | b' ' | b'"' | b'/')
+                    | Some(b'\\' | b'N' | b'_' | b'L' | b'P') => 0,
+                    Some(b'x') => 2,
+                    Some(b'u') => 4,
+                    Some(b'U') => 8,
+                    Some(_) => return QuoteEnd::Invalid,
+                };
+                let hex = bytes.get(i + 2..i + 2 + digits);
+                if !hex.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
+                    return QuoteEnd::Invalid;
+                }
+                i += 2 + digits;
+            }
             b if b == quote && quote == b'\'' && bytes.get(i + 1) == Some(&b'\'') => i += 2,
-            b if b == quote => return Some(i),
+            b if b == quote => return QuoteEnd::Closed(i),
             _ => i += 1,
         }
     }
-    None
+    QuoteEnd::Open
 }
 
 /// Anything but blank lines, comments and document markers.
@@ -452,14 +638,14 @@ mod tests {
 
     #[test]
     fn unwatched_objects_are_skipped() {
-        let nginx = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  annotations: {prometheus.io/scrape: 'true'}\nspec:\n  template:\n    spec:\n      containers: [{name: web, image: nginx:1.27}]\n";
+        let nginx = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  annotations:\n    prometheus.io/scrape: 'true'\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.27\n";
         assert_eq!(triage(nginx, &[]), Triage::Skip);
         let prometheus = nginx.replace("nginx:1.27", "quay.io/prometheus/prometheus:v3.1.0");
         assert_eq!(triage(&prometheus, &[]), Triage::Read);
         let query = nginx.replace("image: nginx:1.27", "image: \"quay.io/thanos/thanos:v0.37.2\"");
         assert_eq!(triage(&query, &[]), Triage::Read);
         assert_eq!(
-            triage("apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n", &[]),
+            triage("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: x\n", &[]),
             Triage::Skip
         );
         assert_eq!(

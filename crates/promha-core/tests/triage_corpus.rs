@@ -66,3 +66,109 @@ fn the_scan_vouches_only_for_documents_that_parse_and_for_nearly_all_that_do() {
         "{vouched} of {parsed}: doubts cost a parse each"
     );
 }
+
+/// The project's own manifests: always here, so the mutation test runs
+/// without the shared corpus too.
+fn own_manifests() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in [
+        root.join("../../examples/manifests/good"),
+        root.join("../../examples/manifests/broken"),
+    ] {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            files.push(entry.unwrap().path());
+        }
+    }
+    files.sort();
+    files
+}
+
+/// A deterministic generator (xorshift), so failures reproduce.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+}
+
+/// Small edits of the kind that break YAML by hand: a character inserted or
+/// deleted, a line re-indented.
+fn mutate(text: &str, rng: &mut Rng) -> String {
+    const INSERTED: &[&str] = &[
+        "[", "{", "]", "}", "\"", "'", ":", ": ", " ", "  ", "\t", "- ", "#", "\n", "&a ", "*a", "|",
+    ];
+    let mut bytes: Vec<char> = text.chars().collect();
+    let at = rng.below(bytes.len().max(1));
+    match rng.below(3) {
+        0 => {
+            let insert = INSERTED[rng.below(INSERTED.len())];
+            for (k, c) in insert.chars().enumerate() {
+                bytes.insert((at + k).min(bytes.len()), c);
+            }
+        }
+        1 if !bytes.is_empty() => {
+            bytes.remove(at);
+        }
+        _ => {
+            // Re-indent the line holding `at` by one to three spaces either way.
+            let start = bytes[..at].iter().rposition(|&c| c == '\n').map_or(0, |p| p + 1);
+            let shift = 1 + rng.below(3);
+            if rng.below(2) == 0 {
+                for _ in 0..shift {
+                    bytes.insert(start, ' ');
+                }
+            } else {
+                for _ in 0..shift {
+                    if bytes.get(start) == Some(&' ') {
+                        bytes.remove(start);
+                    }
+                }
+            }
+        }
+    }
+    bytes.into_iter().collect()
+}
+
+#[test]
+fn the_scan_never_vouches_for_a_mutated_document_that_does_not_parse() {
+    let mut files = own_manifests();
+    files.extend(corpus_files().unwrap_or_default());
+    let mut documents = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        for chunk in split_documents(&text).unwrap_or_default() {
+            if read_documents(chunk.text, &ReadLimits::default()).is_ok() && chunk.text.len() < 200_000 {
+                documents.push(chunk.text.to_string());
+            }
+        }
+    }
+    assert!(documents.len() > 10, "documents to mutate");
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let (mut broken, mut caught) = (0, 0);
+    for round in 0..4000 {
+        let original = &documents[round % documents.len()];
+        let mutant = mutate(original, &mut rng);
+        let parses = match read_documents(&mutant, &ReadLimits::default()) {
+            Ok(_) => true,
+            // Duplicate keys are beyond the scan, as the README says.
+            Err(e) if e.message.starts_with("duplicate key") => true,
+            Err(_) => false,
+        };
+        if !parses {
+            broken += 1;
+            assert!(
+                !looks_well_formed(&mutant),
+                "round {round}: vouched for, but the parser refuses it (line {:?}):\n{mutant}",
+                read_documents(&mutant, &ReadLimits::default()).err()
+            );
+            caught += 1;
+        }
+    }
+    eprintln!("{caught} of {broken} broken mutants doubted");
+    assert!(broken > 200, "the mutations break documents");
+}
