@@ -39,8 +39,10 @@ setup-rust:
 cli:
 	$(CARGO) build --release -p promha
 
+# Built the way `cargo test` builds it (dev-dependency features unified), so
+# the e2e tests reuse this build of wasmtime instead of compiling it again.
 harness:
-	$(CARGO) build -p promha-e2e --bin kwrun
+	$(CARGO) test -p promha-e2e --no-run
 
 ## policy.wasm: the Kubewarden policy (release, wasm32-wasip1) at the repository root
 policy.wasm: setup-rust
