@@ -42,7 +42,17 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
             .and_then(Node::as_str)
             .unwrap_or("alertmanager");
         let set = object.name.as_str();
-        let all_peers = (0..replicas.min(10))
+        // StatefulSet spec.ordinals.start shifts the pods' numbers (k8s 1.27+).
+        let first = object
+            .spec()
+            .and_then(|s| s.path(&["ordinals", "start"]))
+            .and_then(Node::as_whole_number)
+            .filter(|&n| n >= 0)
+            .unwrap_or(0);
+        let ordinals = first..first.saturating_add(replicas);
+        let all_peers = ordinals
+            .clone()
+            .take(10)
             .map(|i| format!("--cluster.peer={set}-{i}.{service}:9094"))
             .collect::<Vec<_>>()
             .join(" ");
@@ -102,7 +112,7 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
         if covers_all {
             continue;
         }
-        let missing: Vec<String> = (0..replicas)
+        let missing: Vec<String> = ordinals
             .filter(|i| !named.contains(i))
             .map(|i| format!("{set}-{i}"))
             .collect();
@@ -144,6 +154,31 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert!(found[0].message.contains("not alertmanager-2"), "{}", found[0].message);
         assert_eq!(found[0].position.line, 34);
+    }
+
+    #[test]
+    fn ordinals_start_where_the_statefulset_says() {
+        let shifted = |peers: &str| {
+            statefulset("StatefulSet", 2, peers).replace("  replicas: 2\n", "  replicas: 2\n  ordinals: {start: 1}\n")
+        };
+        assert!(
+            of(
+                &RULE,
+                &shifted("--cluster.peer=am-1.am-peers:9094, --cluster.peer=am-2.am-peers:9094")
+            )
+            .is_empty()
+        );
+        let found = of(
+            &RULE,
+            &shifted("--cluster.peer=am-0.am-peers:9094, --cluster.peer=am-1.am-peers:9094"),
+        );
+        assert_eq!(found.len(), 1);
+        assert!(found[0].message.contains("not am-2"), "{}", found[0].message);
+        assert!(
+            found[0].fix.contains("am-1.am-peers:9094 --cluster.peer=am-2."),
+            "{}",
+            found[0].fix
+        );
     }
 
     #[test]
