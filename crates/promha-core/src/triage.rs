@@ -222,9 +222,7 @@ pub fn first_doubtful_line(text: &str) -> Option<usize> {
                 QuoteEnd::Open => {}
                 QuoteEnd::Invalid => return doubt,
                 QuoteEnd::Closed(close) => {
-                    let rest = &content[close + 1..];
-                    let trimmed = rest.trim_start_matches([' ', '\t']);
-                    if !(trimmed.is_empty() || (trimmed.starts_with('#') && trimmed.len() < rest.len())) {
+                    if !at_most_a_comment(&content[close + 1..]) {
                         return doubt;
                     }
                     quoted_scalar = None;
@@ -380,11 +378,7 @@ fn line_shape(item: &str) -> Option<(LineShape<'_>, Option<u8>)> {
                     i += close + 1;
                     // A quoted scalar is followed by its key's `:`, a comment or nothing.
                     let after = &item[i + 1..];
-                    let trimmed = after.trim_start_matches([' ', '\t']);
-                    if !(trimmed.is_empty()
-                        || trimmed.starts_with(':')
-                        || (trimmed.starts_with('#') && trimmed.len() < after.len()))
-                    {
+                    if !(after.trim_start_matches([' ', '\t']).starts_with(':') || at_most_a_comment(after)) {
                         return None;
                     }
                 }
@@ -397,9 +391,7 @@ fn line_shape(item: &str) -> Option<(LineShape<'_>, Option<u8>)> {
                 i += flow_collection_len(&item[i..])?;
                 // A flow collection ends its value: nothing but a comment may
                 // follow (as a key, promha's reader refuses it).
-                let after = &item[i..];
-                let trimmed = after.trim_start_matches([' ', '\t']);
-                if !(trimmed.is_empty() || (trimmed.starts_with('#') && trimmed.len() < after.len())) {
+                if !at_most_a_comment(&item[i..]) {
                     return None;
                 }
                 continue;
@@ -505,6 +497,12 @@ fn skip_blanks(bytes: &[u8], at: usize) -> usize {
         .iter()
         .take_while(|&&b| b == b' ' || b == b'\t')
         .count()
+}
+
+/// Whether the rest of a line is blank, or a comment after a blank.
+fn at_most_a_comment(rest: &str) -> bool {
+    let trimmed = rest.trim_start_matches([' ', '\t']);
+    trimmed.is_empty() || (trimmed.starts_with('#') && trimmed.len() < rest.len())
 }
 
 fn shape_of(item: &str, key_end: Option<usize>, end: usize) -> Option<LineShape<'_>> {
