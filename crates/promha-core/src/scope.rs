@@ -11,7 +11,7 @@ use crate::document::{Document, Object, is_prometheus_config, may_hold_prometheu
 use crate::node::{Node, Position, Value};
 use crate::selector::LabelSelector;
 use crate::settings::Settings;
-use crate::workload::{App, SHARD_LABEL, VERSION_LABEL, Workload};
+use crate::workload::{App, SHARD_LABEL, UNKNOWN_VALUE_LABELS, Workload};
 use crate::yaml::{ReadLimits, read_documents_within};
 
 /// A Service: how Prometheus finds Alertmanagers and how users reach Prometheus.
@@ -176,12 +176,12 @@ fn label_key(namespace: &str, key: &str, value: &str) -> LabelKey {
 /// A label that every pod the selector picks carries with exactly this value,
 /// so the selector can be filed under it and joined by lookup instead of by
 /// scanning the namespace. Not the shard label (it varies per shard) and not
-/// the version label (pods may carry it with a value promha cannot know).
+/// one whose value promha cannot know (the pods may carry it with any value).
 fn required_label(selector: &LabelSelector) -> Option<(&str, &str)> {
     selector
         .match_labels
         .iter()
-        .find(|(key, _)| key != SHARD_LABEL && key != VERSION_LABEL)
+        .find(|(key, _)| key != SHARD_LABEL && !UNKNOWN_VALUE_LABELS.contains(&key.as_str()))
         .map(|(key, value)| (key.as_str(), value.as_str()))
 }
 
@@ -453,5 +453,11 @@ mod tests {
             "the version label's value is unknown, so it selects both"
         );
         assert_eq!(names_selected(TWO_NAMESPACES, "mon", "{}"), ["a", "b"]);
+        let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: p, namespace: mon}\nspec:\n  template:\n    metadata: {labels: {app: p}}\n    spec:\n      containers: [{name: p, image: prom/prometheus}]\n";
+        assert_eq!(
+            names_selected(deployment, "mon", "matchLabels: {pod-template-hash: 5d9f, app: p}"),
+            ["p"],
+            "pod-template-hash is set by the cluster: not a label to look up by"
+        );
     }
 }

@@ -28,10 +28,15 @@ impl PodLabels {
         }
     }
 
+    /// Whether the pods carry the key, with a known value or not.
+    pub fn has_key(&self, key: &str) -> bool {
+        !matches!(self.value(key), LabelValue::Absent)
+    }
+
     /// `{a: b, c: d}`, for messages.
     pub fn describe(&self) -> String {
         let mut parts: Vec<String> = self.labels.iter().map(|(k, v)| format!("{k}: {v}")).collect();
-        parts.extend(self.any_value.iter().map(|k| format!("{k}: <version>")));
+        parts.extend(self.any_value.iter().map(|k| format!("{k}: <set by the cluster>")));
         format!("{{{}}}", parts.join(", "))
     }
 }

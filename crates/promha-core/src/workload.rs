@@ -65,6 +65,9 @@ pub struct Workload<'d> {
 pub const SHARD_LABEL: &str = "operator.prometheus.io/shard";
 /// The operator's version label: its value is not known when no version is set.
 pub const VERSION_LABEL: &str = "app.kubernetes.io/version";
+/// Labels pods may carry with a value known only in the cluster: a selector
+/// on them gets the benefit of the doubt, and joins cannot look them up.
+pub const UNKNOWN_VALUE_LABELS: &[&str] = &[VERSION_LABEL, "pod-template-hash", "controller-revision-hash"];
 
 impl<'d> Workload<'d> {
     /// The workload an object describes, if it runs one of the watched applications.
@@ -195,9 +198,9 @@ impl<'d> Workload<'d> {
         }
         // Shared by all pods of one revision, with a value known only in the cluster.
         labels.any_value.push(if object.kind == "Deployment" {
-            "pod-template-hash"
+            UNKNOWN_VALUE_LABELS[1]
         } else {
-            "controller-revision-hash"
+            UNKNOWN_VALUE_LABELS[2]
         });
         Some(Workload {
             object: index,
@@ -247,6 +250,24 @@ impl<'d> Workload<'d> {
     pub fn selected_in_every_shard(&self, selector: &LabelSelector) -> bool {
         self.shards_distinguished_by(selector)
             .all(|shard| selector.matches(&self.pod_labels(shard)))
+    }
+
+    /// Whether every shard's pods are picked by one of the selectors (each
+    /// shard may have its own, as per-shard PodDisruptionBudgets do).
+    pub fn covered_by(&self, selectors: &[&LabelSelector]) -> bool {
+        // A selector that ignores the shard label covers all shards or none.
+        let (per_shard, whole): (Vec<&LabelSelector>, Vec<&LabelSelector>) =
+            selectors.iter().partition(|s| s.uses_key(SHARD_LABEL));
+        whole.iter().any(|s| self.selected_in_some_shard(s))
+            || (0..self.shards).all(|shard| {
+                let labels = self.pod_labels(shard);
+                per_shard.iter().any(|s| s.matches(&labels))
+            })
+    }
+
+    /// Whether the pods carry a label with this key (any value).
+    pub fn carries_label(&self, key: &str) -> bool {
+        self.pod_labels(0).has_key(key)
     }
 
     /// Labels that pick out exactly this workload's pods, for fixes.

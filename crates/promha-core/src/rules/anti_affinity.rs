@@ -153,9 +153,7 @@ fn affinity_term(
                     .unwrap_or_default()
                     .iter()
                     .filter_map(Node::as_str)
-                    .any(|k| {
-                        workload.base_labels.labels.contains_key(k) || workload.base_labels.any_value.contains(&k)
-                    });
+                    .any(|k| workload.carries_label(k));
                 if mismatched || !workload.selected_in_every_shard(&selector) || !same_namespace(term, object) {
                     Some(Flaw::SelectsNone {
                         selector: format!("labelSelector `{selector}`"),
@@ -497,6 +495,13 @@ mod tests {
             "  affinity:\n    podAntiAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution:\n      - topologyKey: kubernetes.io/hostname\n        mismatchLabelKeys: [prometheus]\n        labelSelector: {matchLabels: {prometheus: k8s}}\n",
         );
         assert_eq!(of(&RULE, &yaml).len(), 1);
+        // The shard label is the operator's, added per shard: pods carry it too.
+        let yaml = prometheus(
+            "  affinity:\n    podAntiAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution:\n      - topologyKey: kubernetes.io/hostname\n        mismatchLabelKeys: [operator.prometheus.io/shard]\n        labelSelector: {matchLabels: {prometheus: k8s}}\n",
+        );
+        let found = of(&RULE, &yaml);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].message.contains("matches none"), "{}", found[0].message);
     }
 
     #[test]

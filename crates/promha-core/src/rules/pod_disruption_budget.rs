@@ -3,7 +3,7 @@
 use super::{Emitter, Rule, flow_map};
 use crate::finding::Severity;
 use crate::scope::Scope;
-use crate::workload::{Replicas, SHARD_LABEL};
+use crate::workload::Replicas;
 
 pub const RULE: Rule = Rule {
     id: "pod-disruption-budget",
@@ -26,16 +26,7 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
     }
     for workload in scope.workloads.iter().filter(|w| w.is_replicated()) {
         let object = scope.object(workload.object);
-        let budgets = scope.disruption_budget_candidates(workload);
-        // A budget that ignores the shard label covers all shards or none;
-        // budgets per shard must together cover every shard.
-        let (per_shard, whole): (Vec<_>, Vec<_>) = budgets.into_iter().partition(|s| s.uses_key(SHARD_LABEL));
-        let protected = whole.iter().any(|s| workload.selected_in_some_shard(s))
-            || (0..workload.shards).all(|shard| {
-                let labels = workload.pod_labels(shard);
-                per_shard.iter().any(|s| s.matches(&labels))
-            });
-        if protected {
+        if workload.covered_by(&scope.disruption_budget_candidates(workload)) {
             continue;
         }
         let replicas = workload.replicas.unwrap_or(2);
@@ -155,6 +146,8 @@ mod tests {
         // Only the version label (value unknown) and an expression: no label to look the budget up by.
         let selector = "{matchLabels: {app.kubernetes.io/version: 0.27.0}, matchExpressions: [{key: alertmanager, operator: In, values: [main]}]}";
         assert!(of(&RULE, &format!("{AM}{}", pdb("monitoring", selector))).is_empty());
+        let other = selector.replace("values: [main]", "values: [other]");
+        assert_eq!(of(&RULE, &format!("{AM}{}", pdb("monitoring", &other))).len(), 1);
     }
 
     #[test]
