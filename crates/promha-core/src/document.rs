@@ -222,7 +222,6 @@ impl<'d> Object<'d> {
             });
         }
         if is_prometheus_config(root) {
-            let name = doc.file.rsplit(['/', '\\']).next().unwrap_or(&doc.file);
             return Some(Object {
                 document,
                 file: &doc.file,
@@ -230,11 +229,7 @@ impl<'d> Object<'d> {
                 api_version: "",
                 group: "",
                 kind: "file",
-                name: if name.is_empty() {
-                    "prometheus.yml".to_string()
-                } else {
-                    name.to_string()
-                },
+                name: ResourceRef::file(&doc.file).name,
                 namespace: String::new(),
                 standalone_config: true,
             });
@@ -248,12 +243,7 @@ impl<'d> Object<'d> {
 
     pub fn resource(&self) -> ResourceRef {
         if self.standalone_config {
-            return ResourceRef {
-                api_version: None,
-                kind: "file".to_string(),
-                namespace: None,
-                name: self.name.clone(),
-            };
+            return ResourceRef::file(self.file);
         }
         ResourceRef {
             api_version: Some(self.api_version.to_string()),

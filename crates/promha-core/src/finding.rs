@@ -41,6 +41,20 @@ pub struct ResourceRef {
     pub name: String,
 }
 
+impl ResourceRef {
+    /// A file as the resource: a standalone Prometheus config, or a file
+    /// that cannot be read. Named by its base name.
+    pub fn file(path: &str) -> ResourceRef {
+        let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+        ResourceRef {
+            api_version: None,
+            kind: "file".to_string(),
+            namespace: None,
+            name: if name.is_empty() { "prometheus.yml" } else { name }.to_string(),
+        }
+    }
+}
+
 impl fmt::Display for ResourceRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.namespace {

@@ -271,10 +271,9 @@ fn rule_levels(value: &Json) -> Result<BTreeMap<String, RuleLevel>, String> {
     let mut levels = BTreeMap::new();
     for (id, level) in map {
         if rules::rule(id).is_none() {
-            let hint = suggest(id, rules::RULES.iter().map(|r| r.id))
-                .map(|s| format!(" (did you mean {s}?)"))
-                .unwrap_or_default();
-            return Err(format!("names unknown rule {id:?}{hint}; rules are {}", rule_ids()));
+            let (closest, ids) = rules::unknown_rule_help(id);
+            let hint = closest.map(|s| format!(" (did you mean {s}?)")).unwrap_or_default();
+            return Err(format!("names unknown rule {id:?}{hint}; rules are {ids}"));
         }
         let parsed = level
             .as_str()
@@ -283,10 +282,6 @@ fn rule_levels(value: &Json) -> Result<BTreeMap<String, RuleLevel>, String> {
         levels.insert(id.clone(), parsed);
     }
     Ok(levels)
-}
-
-fn rule_ids() -> String {
-    rules::RULES.iter().map(|r| r.id).collect::<Vec<_>>().join(", ")
 }
 
 fn show(value: &Json) -> String {

@@ -6,7 +6,6 @@ use promha_core::{RULES, Rule};
 
 use crate::args::RulesFormat;
 use crate::output::indent;
-use promha_core::suggest::suggest;
 
 pub fn rules(format: RulesFormat) -> String {
     match format {
@@ -59,11 +58,9 @@ pub fn explain(id: &str) -> Result<String, String> {
     match promha_core::rule(id) {
         Some(rule) => Ok(explain_rule(rule)),
         None => {
-            let hint = suggest(id, RULES.iter().map(|r| r.id))
-                .map(|s| format!("; did you mean '{s}'?"))
-                .unwrap_or_default();
-            let ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
-            Err(format!("unknown rule '{id}'{hint}\nrules: {}", ids.join(", ")))
+            let (closest, ids) = promha_core::rules::unknown_rule_help(id);
+            let hint = closest.map(|s| format!("; did you mean '{s}'?")).unwrap_or_default();
+            Err(format!("unknown rule '{id}'{hint}\nrules: {ids}"))
         }
     }
 }

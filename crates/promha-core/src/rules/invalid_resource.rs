@@ -84,15 +84,13 @@ fn check_ignore_annotation(object: &Object<'_>, out: &mut Emitter<'_>) {
         if RULES.iter().any(|r| r.id == name) {
             continue;
         }
-        let ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
-        let hint = crate::suggest::suggest(name, ids.iter().copied())
-            .map(|s| format!("did you mean {s}? "))
-            .unwrap_or_default();
+        let (closest, ids) = super::unknown_rule_help(name);
+        let hint = closest.map(|s| format!("did you mean {s}? ")).unwrap_or_default();
         out.warn(
             object,
             annotation.position,
             format!("{IGNORE_ANNOTATION} names {name:?}, which is not a promha rule: nothing is ignored for it"),
-            format!("{hint}rules are {}", ids.join(", ")),
+            format!("{hint}rules are {ids}"),
         );
     }
 }
@@ -102,16 +100,12 @@ fn check_ignore_annotation(object: &Object<'_>, out: &mut Emitter<'_>) {
 /// that is not UTF-8) report through it too.
 pub fn unreadable(file: &str, error: &ReadError, whole_file: bool, settings: &Settings) -> Option<Finding> {
     let severity = settings.severity_for(RULE.id, RULE.severity)?;
-    let name = file.rsplit(['/', '\\']).next().unwrap_or(file);
+    let resource = ResourceRef::file(file);
+    let name = resource.name.clone();
     Some(Finding {
         rule: RULE.id,
         severity,
-        resource: ResourceRef {
-            api_version: None,
-            kind: "file".to_string(),
-            namespace: None,
-            name: name.to_string(),
-        },
+        resource,
         file: file.to_string(),
         position: error.position,
         message: if whole_file {

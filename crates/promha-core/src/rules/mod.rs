@@ -62,6 +62,13 @@ pub fn rule(id: &str) -> Option<&'static Rule> {
     RULES.iter().copied().find(|r| r.id == id)
 }
 
+/// For an id that names no rule: the closest rule id, if one is close
+/// enough to be a typo, and every id, for the message.
+pub fn unknown_rule_help(id: &str) -> (Option<&'static str>, String) {
+    let ids = || RULES.iter().map(|r| r.id);
+    (crate::suggest::suggest(id, ids()), ids().collect::<Vec<_>>().join(", "))
+}
+
 /// The catalogue as JSON, for `promha rules --format json` and the web page:
 /// `[{id, severity, summary, doc, badExample, goodExample}]`.
 pub fn catalogue_json() -> serde_json::Value {
