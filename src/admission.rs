@@ -1,9 +1,9 @@
 //! From an admission request to a response.
 
 use kubewarden_policy_sdk::response::ValidationResponse;
-use promha_core::lookups::{Lookup, lookups_for};
+use promha_core::lookups::{Lookup, check_admitted, lookups_for};
 use promha_core::settings::json_type;
-use promha_core::{CheckOptions, Document, Finding, Settings, Severity, check};
+use promha_core::{Document, Finding, Settings, Severity};
 use serde_json::Value as Json;
 
 use crate::cluster::Cluster;
@@ -49,28 +49,20 @@ pub fn validate(payload: &[u8], cluster: &dyn Cluster) -> ValidationResponse {
     };
     let admitted = Document::from_json(&object);
 
-    let mut documents = vec![admitted];
+    let mut related = Vec::new();
+    let mut failed = Vec::new();
     let mut warnings = Vec::new();
-    let mut distrusted: Vec<&'static str> = Vec::new();
-    for lookup in lookups_for(&documents[0], &settings) {
+    for lookup in lookups_for(&admitted, &settings) {
         match cluster.list(&lookup) {
-            Ok(items) => documents.extend(
-                items
-                    .iter()
-                    .filter(|item| !same_object(item, &object))
-                    .map(Document::from_json),
-            ),
+            Ok(items) => related.extend(items.iter().map(Document::from_json)),
             Err(e) => {
                 warnings.push(lookup_warning(&lookup, &e));
-                distrusted.extend(lookup.misleads_when_missing());
+                failed.push(lookup);
             }
         }
     }
 
-    let findings: Vec<Finding> = check(&documents, &settings, &CheckOptions::default())
-        .into_iter()
-        .filter(|f| f.document == 0 && !distrusted.contains(&f.rule))
-        .collect();
+    let findings = check_admitted(admitted, related, &failed, &settings);
     let errors: Vec<String> = findings
         .iter()
         .filter(|f| f.severity == Severity::Error)
@@ -89,12 +81,8 @@ pub fn validate(payload: &[u8], cluster: &dyn Cluster) -> ValidationResponse {
 }
 
 fn lookup_warning(lookup: &Lookup, error: &str) -> String {
-    let affected = match lookup.misleads_when_missing() {
-        Some(rule) => format!("{rule} was not checked"),
-        None => "checks that need them may be incomplete".to_string(),
-    };
     format!(
-        "promha: could not list {} {} objects in namespace {} ({error}); {affected}",
+        "promha: could not list {} {} objects in namespace {} ({error}); checks that need them were skipped or may be incomplete",
         lookup.api_version, lookup.kind, lookup.namespace
     )
 }
@@ -124,36 +112,6 @@ fn with_type_from_request(object: &Json, request: &Json) -> Json {
         }
     }
     object
-}
-
-/// A looked-up object that is the admitted one (its stored version, on UPDATE).
-fn same_object(item: &Json, admitted: &Json) -> bool {
-    let identity = |o: &Json| {
-        let group = o
-            .get("apiVersion")
-            .and_then(Json::as_str)
-            .and_then(|v| v.rsplit_once('/'))
-            .map_or("", |(g, _)| g)
-            .to_string();
-        let metadata = o.get("metadata");
-        let field = |k: &str| {
-            metadata
-                .and_then(|m| m.get(k))
-                .and_then(Json::as_str)
-                .unwrap_or("")
-                .to_string()
-        };
-        let namespace = Some(field("namespace"))
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| "default".into());
-        (
-            group,
-            o.get("kind").and_then(Json::as_str).unwrap_or("").to_string(),
-            namespace,
-            field("name"),
-        )
-    };
-    identity(item) == identity(admitted)
 }
 
 fn accept(warnings: Vec<String>) -> ValidationResponse {

@@ -38,6 +38,9 @@ pub struct CheckOptions {
     pub unknown_fields: bool,
     /// The user's CRDs: objects of their kinds are validated against them.
     pub crds: Vec<schema::CrdSchema>,
+    /// (kind, namespace) pairs that could not be listed (a failed lookup):
+    /// rules do not report an object of that kind missing there.
+    pub unlisted: Vec<(String, String)>,
 }
 
 /// Checks documents together: each one's findings may depend on the others

@@ -4,10 +4,12 @@
 use std::collections::BTreeSet;
 
 use crate::document::{Document, Object};
+use crate::finding::Finding;
 use crate::node::Node;
 use crate::scope::embedded_configs;
 use crate::settings::Settings;
 use crate::workload::{App, Workload};
+use crate::{CheckOptions, check};
 
 /// A namespace's objects of one kind.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -37,12 +39,40 @@ impl Lookup {
             namespace: namespace.to_string(),
         }
     }
+}
 
-    /// A rule that would report something absent when this lookup fails
-    /// (no PodDisruptionBudget found): its findings are not to be trusted then.
-    pub fn misleads_when_missing(&self) -> Option<&'static str> {
-        (self.kind == "PodDisruptionBudget").then_some("pod-disruption-budget")
-    }
+/// Checks an admitted object together with what its lookups returned.
+/// Findings are about the admitted object only; after a failed lookup, rules
+/// do not report that lookup's kind missing in its namespace. Should a lookup
+/// return the admitted object's stored copy (on UPDATE, when a lookup's kind
+/// is the admitted kind), it is left out so the object is not in scope twice.
+pub fn check_admitted(
+    admitted: Document,
+    related: Vec<Document>,
+    failed: &[Lookup],
+    settings: &Settings,
+) -> Vec<Finding> {
+    let identity = |document: &Document| {
+        Object::identify(0, document).map(|o| (o.group.to_string(), o.kind.to_string(), o.namespace, o.name))
+    };
+    let admitted_identity = identity(&admitted);
+    let mut documents = vec![admitted];
+    documents.extend(
+        related
+            .into_iter()
+            .filter(|d| admitted_identity.is_none() || identity(d) != admitted_identity),
+    );
+    let options = CheckOptions {
+        unlisted: failed
+            .iter()
+            .map(|l| (l.kind.to_string(), l.namespace.clone()))
+            .collect(),
+        ..CheckOptions::default()
+    };
+    check(&documents, settings, &options)
+        .into_iter()
+        .filter(|f| f.document == 0)
+        .collect()
 }
 
 /// Alertmanagers of every form in a namespace.
@@ -78,10 +108,7 @@ pub fn lookups_for(document: &Document, settings: &Settings) -> Vec<Lookup> {
     }
     let namespace = object.namespace.as_str();
     if let Some(workload) = Workload::from_object(0, &object) {
-        let pdb_rule_on = settings
-            .severity_for("pod-disruption-budget", crate::Severity::Warning)
-            .is_some();
-        if settings.pod_disruption_budget && pdb_rule_on && workload.is_replicated() {
+        if settings.pod_disruption_budget && rule_on(settings, "pod-disruption-budget") && workload.is_replicated() {
             lookups.insert(Lookup::new("policy/v1", "PodDisruptionBudget", namespace));
         }
         if workload.operator {
@@ -136,6 +163,40 @@ mod tests {
     use super::*;
     use crate::document::read_text;
     use crate::yaml::ReadLimits;
+
+    fn document(yaml: &str) -> Document {
+        read_text("t", yaml, &ReadLimits::default()).unwrap().remove(0)
+    }
+
+    const AM: &str = "apiVersion: monitoring.coreos.com/v1\nkind: Alertmanager\nmetadata: {name: main, namespace: mon}\nspec: {replicas: 2}\n";
+
+    fn rules_of(findings: &[Finding]) -> Vec<&str> {
+        findings.iter().map(|f| f.rule).collect()
+    }
+
+    #[test]
+    fn admitted_checks_report_only_on_the_admitted_object() {
+        let other = document(
+            &AM.replace("name: main", "name: other")
+                .replace("replicas: 2", "replicas: 1"),
+        );
+        let found = check_admitted(document(AM), vec![other], &[], &Settings::default());
+        assert!(!rules_of(&found).contains(&"min-replicas"), "{found:?}");
+        assert!(rules_of(&found).contains(&"pod-disruption-budget"), "{found:?}");
+        assert!(found.iter().all(|f| f.document == 0));
+    }
+
+    #[test]
+    fn a_failed_lookup_silences_reports_of_absence() {
+        let failed = lookups_for(&document(AM), &Settings::default());
+        assert!(failed.iter().any(|l| l.kind == "PodDisruptionBudget"));
+        let found = check_admitted(document(AM), Vec::new(), &failed, &Settings::default());
+        assert!(!rules_of(&found).contains(&"pod-disruption-budget"), "{found:?}");
+        assert!(
+            rules_of(&found).contains(&"anti-affinity"),
+            "other rules still run: {found:?}"
+        );
+    }
 
     fn lookups(yaml: &str, settings: &Settings) -> Vec<(String, String)> {
         let docs = read_text("t", yaml, &ReadLimits::default()).unwrap();

@@ -284,6 +284,12 @@ impl<'a> Scope<'a> {
         scope
     }
 
+    /// Whether the objects of a kind in a namespace are all here, so that
+    /// their absence means something (not so after a failed lookup).
+    pub fn listed(&self, kind: &str, namespace: &str) -> bool {
+        !self.options.unlisted.iter().any(|(k, n)| k == kind && n == namespace)
+    }
+
     pub fn object(&self, index: usize) -> &Object<'a> {
         &self.objects[index]
     }

@@ -21,7 +21,7 @@ fn lint_dir(dir: &str) -> Report {
     let sources: Vec<Source<'_>> = files.iter().map(|(file, text)| Source { file, text }).collect();
     let options = CheckOptions {
         unknown_fields: true,
-        crds: Vec::new(),
+        ..CheckOptions::default()
     };
     lint(&sources, &Settings::default(), &options)
 }

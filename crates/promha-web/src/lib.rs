@@ -29,7 +29,7 @@ pub fn lint_text(text: &str, settings: &Settings) -> Json {
     let sources = [Source { file: INPUT_FILE, text }];
     let options = CheckOptions {
         unknown_fields: true,
-        crds: vec![],
+        ..CheckOptions::default()
     };
     promha_core::lint(&sources, settings, &options).to_json()
 }
@@ -227,7 +227,7 @@ spec:
             &settings,
             &CheckOptions {
                 unknown_fields: true,
-                crds: vec![],
+                ..CheckOptions::default()
             },
         )
         .to_json();

@@ -395,7 +395,7 @@ fn main() {
     let settings = Settings::default();
     let options = CheckOptions {
         unknown_fields: true,
-        crds: Vec::new(),
+        ..CheckOptions::default()
     };
     let sources: Vec<Source<'_>> = files.iter().map(|(f, t)| Source { file: f, text: t }).collect();
     let result = promha_core::lint(&sources, &settings, &options);

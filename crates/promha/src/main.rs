@@ -100,6 +100,7 @@ fn lint(args: &LintArgs) -> u8 {
     let options = CheckOptions {
         unknown_fields: true,
         crds,
+        ..CheckOptions::default()
     };
     let report = lint_files(&collected, &settings, &options);
     let rendered = match args.format {
