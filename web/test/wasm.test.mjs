@@ -28,6 +28,7 @@ test('the file:// copy embedded in promha_web_wasm.js is the same wasm', () => {
 
 test('lint returns the CLI report shape', () => {
   const report = api.lint(broken, null);
+  assert.ok(report.findings.length > 0 && report.summary.errors > 0, 'the broken example has findings');
   assert.deepEqual(Object.keys(report), ['findings', 'summary']);
   assert.deepEqual(Object.keys(report.summary).sort(), ['documents', 'errors', 'files', 'warnings']);
   for (const f of report.findings) {
@@ -43,6 +44,7 @@ test('settings may be an object, JSON text, YAML text, null or undefined', () =>
   const object = api.lint(broken, { minReplicas: 3, rules: { 'persistent-storage': 'off' } });
   assert.deepEqual(api.lint(broken, JSON.stringify({ minReplicas: 3, rules: { 'persistent-storage': 'off' } })), object);
   assert.deepEqual(api.lint(broken, 'minReplicas: 3\nrules: {persistent-storage: "off"}\n'), object);
+  assert.ok(api.lint(broken, null).findings.some((f) => f.rule === 'persistent-storage'), 'found without the setting');
   assert.ok(!object.findings.some((f) => f.rule === 'persistent-storage'));
   assert.deepEqual(api.lint(broken, null), api.lint(broken, undefined));
   assert.deepEqual(api.lint(broken, {}), api.lint(broken));
@@ -134,6 +136,7 @@ test('rules, defaultSettings and version', () => {
   const defaults = api.defaultSettings();
   assert.equal(defaults.minReplicas, 2);
   assert.equal(defaults.antiAffinity, 'preferred');
+  assert.ok(api.lint(broken, null).findings.length > 0);
   assert.deepEqual(api.lint(broken, defaults), api.lint(broken, null));
   assert.match(api.version(), /^\d+\.\d+\.\d+/);
 });
