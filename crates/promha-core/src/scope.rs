@@ -11,7 +11,7 @@ use crate::document::{Document, Object, is_prometheus_config, may_hold_prometheu
 use crate::node::{Node, Position, Value};
 use crate::selector::LabelSelector;
 use crate::settings::Settings;
-use crate::workload::{App, SHARD_LABEL, UNKNOWN_VALUE_LABELS, Workload};
+use crate::workload::{App, SHARD_LABEL, THANOS_IMAGE, UNKNOWN_VALUE_LABELS, Workload};
 use crate::yaml::{ReadLimits, read_documents_within};
 
 /// A Service: how Prometheus finds Alertmanagers and how users reach Prometheus.
@@ -380,7 +380,7 @@ pub(crate) fn thanos_query<'d>(index: usize, object: &Object<'d>) -> Option<Than
         .and_then(Node::as_seq)?;
     containers.iter().find_map(|container| {
         let image = container.get("image").and_then(Node::as_str)?;
-        if image_name(image) != "thanos" {
+        if image_name(image) != THANOS_IMAGE {
             return None;
         }
         let words = command_line(container);

@@ -9,6 +9,7 @@
 //! parsed as usual, so broken files are still reported.
 
 use crate::document::may_hold_prometheus_config;
+use crate::workload::{OPERATOR_KINDS, WATCHED_IMAGES};
 
 /// One document's text and the line of the file it starts on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,12 +29,9 @@ pub enum Triage {
     Empty,
 }
 
-/// Kinds always read: the watched resources and what rules join them with.
+/// Kinds always read besides the operator's (`OPERATOR_KINDS`): what rules
+/// join workloads with.
 const READ_KINDS: &[&str] = &[
-    "Prometheus",
-    "PrometheusAgent",
-    "Alertmanager",
-    "ThanosRuler",
     "Service",
     "PodDisruptionBudget",
     // Secret values are base64: whether they hold a prometheus.yml shows only once decoded.
@@ -131,7 +129,12 @@ pub fn triage(text: &str, extra_kinds: &[&str]) -> Triage {
     let read = match kind {
         "Deployment" | "StatefulSet" => runs_watched_image(text),
         "ConfigMap" => may_hold_prometheus_config(text),
-        k => READ_KINDS.contains(&k) || k.ends_with("List") || extra_kinds.contains(&k),
+        k => {
+            OPERATOR_KINDS.iter().any(|(kind, _)| *kind == k)
+                || READ_KINDS.contains(&k)
+                || k.ends_with("List")
+                || extra_kinds.contains(&k)
+        }
     };
     // A document is skipped only when it is plainly well formed: a broken one
     // is parsed, so that its error is reported.
@@ -593,9 +596,7 @@ fn runs_watched_image(text: &str) -> bool {
     memchr::memmem::find_iter(text.as_bytes(), b"image").any(|i| {
         let rest = &text[i..];
         let line = rest.split('\n').next().unwrap_or(rest);
-        let names_watched = ["prometheus", "alertmanager", "thanos"]
-            .iter()
-            .any(|name| line.contains(name));
+        let names_watched = WATCHED_IMAGES.iter().any(|name| line.contains(name));
         let value_elsewhere = line["image".len()..]
             .trim_start_matches(['"', '\''])
             .strip_prefix(':')

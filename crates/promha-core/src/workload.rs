@@ -8,6 +8,19 @@ use crate::selector::{LabelSelector, PodLabels};
 
 pub const MONITORING_GROUP: &str = "monitoring.coreos.com";
 
+/// The operator's kinds that run a watched application.
+pub const OPERATOR_KINDS: &[(&str, App)] = &[
+    ("Prometheus", App::Prometheus),
+    ("PrometheusAgent", App::PrometheusAgent),
+    ("Alertmanager", App::Alertmanager),
+    ("ThanosRuler", App::ThanosRuler),
+];
+
+/// Image names (the repository's last path segment) that rules read: the
+/// applications of plain workloads, and Thanos (Query).
+pub const WATCHED_IMAGES: &[&str] = &["prometheus", "alertmanager", THANOS_IMAGE];
+pub const THANOS_IMAGE: &str = "thanos";
+
 /// Shards beyond this are treated as this many: labels are computed per shard.
 const MAX_SHARDS: i64 = 1000;
 
@@ -82,13 +95,7 @@ impl<'d> Workload<'d> {
     }
 
     fn operator_resource(index: usize, object: &Object<'d>) -> Option<Workload<'d>> {
-        let app = match object.kind {
-            "Prometheus" => App::Prometheus,
-            "PrometheusAgent" => App::PrometheusAgent,
-            "Alertmanager" => App::Alertmanager,
-            "ThanosRuler" => App::ThanosRuler,
-            _ => return None,
-        };
+        let app = OPERATOR_KINDS.iter().find(|(kind, _)| *kind == object.kind)?.1;
         let spec = object.spec();
         let replicas_field = read_replicas(spec);
         let replicas = match replicas_field {
