@@ -1,8 +1,8 @@
 //! From an admission request to a response.
 
 use kubewarden_policy_sdk::response::ValidationResponse;
-use promha_core::lookups::{Lookup, check_admitted, lookups_for};
-use promha_core::settings::json_type;
+use promha_core::admission::{Lookup, check_admitted, lookups_for};
+use promha_core::json_type;
 use promha_core::{Document, Finding, Settings, Severity};
 use serde_json::Value as Json;
 

@@ -1,7 +1,7 @@
 //! Kubewarden host capabilities: listing related objects in the cluster.
 
 use kubewarden_policy_sdk::host_capabilities::kubernetes::ListResourcesByNamespaceRequest;
-use promha_core::lookups::Lookup;
+use promha_core::admission::Lookup;
 use serde_json::Value as Json;
 
 /// Where related objects come from: the cluster in production, a fixed set in tests.

@@ -1,19 +1,14 @@
 //! metadata.yml, artifacthub-pkg.yml and the manifests in policies/ must
 //! agree with each other and with what the policy actually does.
 
-use promha_core::lookups::LOOKUP_KINDS;
-use promha_core::node::Node;
-use promha_core::yaml::{ReadLimits, read_documents};
+use promha_core::admission::lookup_kinds;
+use promha_core::yaml_to_json;
 use serde_json::Value as Json;
 
 fn read_yaml(path: &str) -> Vec<Json> {
     let full = format!("{}/{path}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{full}: {e}"));
-    read_documents(&text, &ReadLimits::default())
-        .unwrap_or_else(|e| panic!("{full}: {e}"))
-        .iter()
-        .map(Node::to_json)
-        .collect()
+    yaml_to_json(&text).unwrap_or_else(|e| panic!("{full}: {e}"))
 }
 
 fn metadata() -> Json {
@@ -38,7 +33,7 @@ fn kinds(list: &Json) -> Vec<(String, String)> {
 
 #[test]
 fn context_aware_resources_are_exactly_what_the_policy_looks_up() {
-    let mut looked_up: Vec<(String, String)> = LOOKUP_KINDS
+    let mut looked_up: Vec<(String, String)> = lookup_kinds()
         .iter()
         .map(|(v, k)| (v.to_string(), k.to_string()))
         .collect();
@@ -105,7 +100,7 @@ fn policies_match_the_metadata() {
 fn rbac_lets_the_policy_server_read_every_looked_up_kind() {
     let docs = read_yaml("policies/policy-server-rbac.yaml");
     let role = docs.iter().find(|d| d["kind"] == "ClusterRole").expect("a ClusterRole");
-    for (api_version, kind) in LOOKUP_KINDS {
+    for (api_version, kind) in lookup_kinds() {
         let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
         let lower = kind.to_lowercase();
         let resource = if lower.ends_with('s') {
@@ -134,19 +129,10 @@ fn artifacthub_package_matches() {
     let m = metadata();
     assert_eq!(package["version"], env!("CARGO_PKG_VERSION"));
     let annotations = &package["annotations"];
-    let context: Json = read_documents(
-        annotations["kubewarden/contextAwareResources"].as_str().unwrap(),
-        &ReadLimits::default(),
-    )
-    .unwrap()[0]
-        .to_json();
+    let context: Json =
+        yaml_to_json(annotations["kubewarden/contextAwareResources"].as_str().unwrap()).unwrap()[0].clone();
     assert_eq!(kinds(&context), kinds(&m["contextAwareResources"]));
-    let rules: Json = read_documents(
-        annotations["kubewarden/rules"].as_str().unwrap(),
-        &ReadLimits::default(),
-    )
-    .unwrap()[0]
-        .to_json();
+    let rules: Json = yaml_to_json(annotations["kubewarden/rules"].as_str().unwrap()).unwrap()[0].clone();
     assert_eq!(rules, m["rules"]);
     assert_eq!(annotations["kubewarden/mutation"], "false");
 }

@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::node::Position;
+use crate::read::Position;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -77,8 +77,9 @@ pub struct Finding {
     pub message: String,
     /// The exact change that fixes it.
     pub fix: String,
-    /// Index of the document the finding is about, among those checked together.
-    pub document: usize,
+    /// Index of the document the finding is about, among those checked
+    /// together; `None` for a file (or a document of it) that could not be read.
+    pub document: Option<usize>,
 }
 
 impl Finding {

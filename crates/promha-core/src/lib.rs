@@ -3,32 +3,37 @@
 //! The same code runs in the Kubewarden policy, the `promha` CLI and the web
 //! page. It reads no files and knows nothing of its caller: callers hand it
 //! texts or documents and get findings back.
+//!
+//! Layers, each using only those before it: `read` (text → documents),
+//! `model` (what the objects are), `scope` (everything checked together,
+//! indexed), `rules` (the registry and each rule), then [`admission`]
+//! (lookups for one admitted object) and [`catalogue`] (what the rules and
+//! settings look like to people).
 
-pub mod containers;
-pub mod document;
-pub mod finding;
-pub mod lookups;
-pub mod node;
-pub mod report;
-pub mod rules;
-pub mod schema;
-pub mod scope;
-pub mod selector;
-pub mod settings;
-pub mod suggest;
-pub mod triage;
-pub mod workload;
-pub mod yaml;
+pub mod admission;
+pub mod catalogue;
+mod finding;
+mod model;
+mod read;
+mod report;
+mod rules;
+mod schema;
+mod scope;
+mod settings;
+mod suggest;
 
-pub use document::{Document, read_text};
 pub use finding::{Finding, ResourceRef, Severity};
+pub use read::{Document, Position, ReadError, ReadLimits, ReadOutcome, Source, Unreadable, read_text};
 pub use report::Report;
 pub use rules::{RULES, Rule, rule};
-pub use settings::{Settings, SettingsError};
+pub use schema::{CrdSchema, crd_schemas};
+pub use settings::{RuleLevel, Settings, SettingsError, json_type};
+pub use suggest::suggest;
 
+use model::object::Object;
+use model::prometheus_config::embedded_configs;
 use rules::Emitter;
-use scope::{Scope, embedded_configs, identify_objects};
-use yaml::ReadLimits;
+use scope::Scope;
 
 /// How thorough a check is, beyond the settings.
 #[derive(Debug, Default)]
@@ -48,9 +53,10 @@ pub struct CheckOptions {
 pub fn check(documents: &[Document], settings: &Settings, options: &CheckOptions) -> Vec<Finding> {
     let objects = identify_objects(documents);
     let embedded = embedded_configs(&objects);
-    let scope = Scope::new(&objects, &embedded, settings, options);
+    let inputs = rules::inputs(settings);
+    let scope = Scope::new(&objects, &embedded, settings, options, &inputs);
     let mut findings = Vec::new();
-    for rule in RULES {
+    for rule in rules::enabled(settings) {
         let mut emitter = Emitter::new(rule, settings, &mut findings);
         (rule.check)(&scope, &mut emitter);
     }
@@ -66,47 +72,57 @@ fn sort_findings(findings: &mut Vec<Finding>) {
     findings.dedup();
 }
 
-/// A file's name and text.
-#[derive(Clone, Copy, Debug)]
-pub struct Source<'t> {
-    pub file: &'t str,
-    pub text: &'t str,
-}
-
-/// Reads and checks texts together, as the CLI and the web page do. A
-/// document that cannot be read is reported as an `invalid-resource` finding
-/// on its file; the others are still checked. Kubernetes objects of kinds no
-/// rule reads are not parsed at all (see [`triage`]).
+/// Reads and checks sources together, as the CLI and the web page do. A
+/// file, or a document of it, that cannot be read is reported as an
+/// `invalid-resource` finding on its file; the rest is still checked.
+/// Kubernetes objects of kinds no enabled rule reads are not parsed at all.
 pub fn lint(sources: &[Source<'_>], settings: &Settings, options: &CheckOptions) -> Report {
-    let limits = ReadLimits::default();
-    let extra_kinds: Vec<&str> = options.crds.iter().map(|c| c.kind.as_str()).collect();
-    let mut documents = Vec::new();
-    let mut unreadable = Vec::new();
-    let mut skipped = 0;
-    for source in sources {
-        let outcome = document::read_for_lint(source.file, source.text, &limits, &extra_kinds);
-        documents.extend(outcome.documents);
-        skipped += outcome.skipped;
-        for error in &outcome.errors {
-            unreadable.extend(rules::unreadable_finding(
-                source.file,
-                error,
-                outcome.whole_file,
-                settings,
-            ));
-        }
-    }
-    let mut findings = check(&documents, settings, options);
-    findings.extend(unreadable);
+    let outcome = read_sources(sources, settings, options);
+    let mut findings = check(&outcome.documents, settings, options);
+    findings.extend(
+        outcome
+            .unreadable
+            .iter()
+            .filter_map(|u| rules::unreadable_finding(u, settings)),
+    );
     sort_findings(&mut findings);
-    let checked = documents
+    let checked = outcome
+        .documents
         .iter()
         .enumerate()
-        .filter(|(i, d)| document::Object::identify(*i, d).is_some())
+        .filter(|(i, d)| Object::identify(*i, d).is_some())
         .count();
     Report {
         findings,
         files: sources.len(),
-        documents: checked + skipped,
+        documents: checked + outcome.skipped,
     }
+}
+
+/// The first half of [`lint`]: the documents of the sources that the
+/// enabled rules read, and what could not be read.
+pub fn read_sources(sources: &[Source<'_>], settings: &Settings, options: &CheckOptions) -> ReadOutcome {
+    let mut interest = model::interest(&rules::inputs(settings));
+    // The user's CRDs ask for their kinds to be validated, whatever they are.
+    interest.kinds.extend(options.crds.iter().map(|c| c.kind.clone()));
+    read::read_sources(sources, &ReadLimits::default(), &interest)
+}
+
+/// Builds the objects of a set of documents.
+pub(crate) fn identify_objects(documents: &[Document]) -> Vec<Object<'_>> {
+    documents
+        .iter()
+        .enumerate()
+        .filter_map(|(i, d)| Object::identify(i, d))
+        .collect()
+}
+
+/// YAML (or JSON) text as JSON values, one per document, read with promha's
+/// bounded reader: for edges that read their own YAML (config files, test
+/// fixtures) without another parser.
+pub fn yaml_to_json(text: &str) -> Result<Vec<serde_json::Value>, ReadError> {
+    Ok(read::read_documents(text, &ReadLimits::default())?
+        .iter()
+        .map(read::Node::to_json)
+        .collect())
 }

@@ -53,7 +53,7 @@ pub fn finding_json(finding: &Finding) -> Json {
 mod tests {
     use super::*;
     use crate::finding::ResourceRef;
-    use crate::node::Position;
+    use crate::read::Position;
 
     #[test]
     fn json_shape_is_exact() {
@@ -71,7 +71,7 @@ mod tests {
                 position: Position::new(7, 3),
                 message: "m".into(),
                 fix: "f".into(),
-                document: 0,
+                document: Some(0),
             }],
             files: 2,
             documents: 5,

@@ -7,10 +7,9 @@ use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::{ValidationError, Validator};
 use serde_json::{Map, Value as Json};
 
-use crate::document::{Document, Object};
-use crate::node::{Node, Position};
+use crate::model::object::Object;
+use crate::read::{Document, Node, Position, ReadLimits, Source, read_documents, read_text};
 use crate::suggest::suggest;
-use crate::yaml::{ReadLimits, read_documents};
 
 const COMPACT_SCHEMA: &str = include_str!("schema/promha-schema.yaml");
 const OTHER_FIELDS: &str = "x-promha-other-fields";
@@ -123,9 +122,22 @@ impl std::fmt::Debug for CrdSchema {
     }
 }
 
-/// Reads the CustomResourceDefinitions among `documents`; other documents
-/// are ignored. A CRD whose schema cannot be compiled is an error naming it.
-pub fn crd_schemas(documents: &[Document]) -> Result<Vec<CrdSchema>, String> {
+/// Reads the CustomResourceDefinitions in files (`--crd`); other documents
+/// are ignored. A file that cannot be read, or a CRD whose schema cannot be
+/// compiled, is an error naming it.
+pub fn crd_schemas(sources: &[Source<'_>]) -> Result<Vec<CrdSchema>, String> {
+    let mut documents = Vec::new();
+    for source in sources {
+        let text = std::str::from_utf8(source.bytes)
+            .map_err(|e| format!("{}: not UTF-8 text (at byte {})", source.file, e.valid_up_to()))?;
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        documents
+            .extend(read_text(source.file, text, &ReadLimits::default()).map_err(|e| format!("{}: {e}", source.file))?);
+    }
+    crds_among(&documents)
+}
+
+fn crds_among(documents: &[Document]) -> Result<Vec<CrdSchema>, String> {
     let mut schemas = Vec::new();
     for doc in documents {
         let root = &doc.root;
@@ -427,7 +439,6 @@ fn resolve_ref<'a>(root: &'a Json, value: &'a Json) -> Option<&'a Json> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::document::read_text;
 
     fn issues(yaml: &str, unknown_fields: bool) -> Vec<SchemaIssue> {
         let docs = read_text("t.yaml", yaml, &ReadLimits::default()).unwrap();
@@ -527,8 +538,7 @@ mod tests {
     #[test]
     fn crd_schemas_prune_like_the_api_server() {
         let crd = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: widgets.example.com}\nspec:\n  group: example.com\n  names: {kind: Widget}\n  versions:\n  - name: v1\n    schema:\n      openAPIV3Schema:\n        type: object\n        properties:\n          spec:\n            type: object\n            properties:\n              size: {type: integer, nullable: true}\n              port: {x-kubernetes-int-or-string: true}\n              extra: {type: object, x-kubernetes-preserve-unknown-fields: true}\n";
-        let docs = read_text("crd.yaml", crd, &ReadLimits::default()).unwrap();
-        let crds = crd_schemas(&docs).unwrap();
+        let crds = crd_schemas(&[Source::text("crd.yaml", crd)]).unwrap();
         assert_eq!(crds.len(), 1);
         let objects = read_text(
             "w.yaml",

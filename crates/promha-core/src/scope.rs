@@ -1,151 +1,19 @@
 //! Everything checked together, indexed so rules can join objects without
-//! scanning the whole scope for each one.
+//! scanning the whole scope for each one. Only what the enabled rules read
+//! (their [`Input`]s) is collected.
 
 use std::collections::HashMap;
 
-use base64::Engine;
-
 use crate::CheckOptions;
-use crate::containers::{command_line, flag_values, image_name};
-use crate::document::{Document, Object, is_prometheus_config, may_hold_prometheus_config};
-use crate::node::{Node, Position, Value};
-use crate::selector::LabelSelector;
+use crate::model::object::Object;
+use crate::model::operator::SHARD_LABEL;
+use crate::model::prometheus_config::{EmbeddedConfig, PrometheusConfig};
+use crate::model::selector::LabelSelector;
+use crate::model::service::{DisruptionBudget, Service};
+use crate::model::thanos::ThanosQuery;
+use crate::model::workload::Workload;
+use crate::model::{App, Input, UNKNOWN_VALUE_LABELS};
 use crate::settings::Settings;
-use crate::workload::{App, SHARD_LABEL, THANOS_IMAGE, UNKNOWN_VALUE_LABELS, Workload};
-use crate::yaml::{ReadLimits, read_documents_within};
-
-/// A Service: how Prometheus finds Alertmanagers and how users reach Prometheus.
-#[derive(Debug)]
-pub struct Service<'d> {
-    pub object: usize,
-    /// `None` for a Service without a selector (endpoints managed by hand).
-    pub selector: Option<LabelSelector>,
-    pub headless: bool,
-    pub session_affinity: Option<&'d str>,
-}
-
-#[derive(Debug)]
-pub struct DisruptionBudget {
-    pub object: usize,
-    /// `None` for a null selector, which selects no pods.
-    pub selector: Option<LabelSelector>,
-}
-
-/// A Thanos Query (querier) deployment.
-#[derive(Debug)]
-pub struct ThanosQuery<'d> {
-    pub object: usize,
-    pub container: &'d Node,
-    pub replica_labels: Vec<String>,
-}
-
-/// A raw Prometheus configuration: a standalone file, or a value in a
-/// ConfigMap or Secret.
-#[derive(Debug)]
-pub struct PrometheusConfig<'d> {
-    /// The file, ConfigMap or Secret holding it.
-    pub object: usize,
-    pub root: &'d Node,
-    /// `data[prometheus.yml]` for an embedded config, empty for a file.
-    pub location: String,
-}
-
-impl PrometheusConfig<'_> {
-    /// `global.external_labels` written as `data[prometheus.yml] global.external_labels`.
-    pub fn field(&self, path: &str) -> String {
-        if self.location.is_empty() {
-            path.to_string()
-        } else {
-            format!("{} {path}", self.location)
-        }
-    }
-
-    /// Position of a config field, or of its nearest written parent; for a
-    /// config in a base64 Secret value, the position of that value.
-    pub fn position_of(&self, keys: &[&str]) -> Position {
-        self.root.nearest_position(keys)
-    }
-}
-
-/// A Prometheus config found inside a ConfigMap or Secret, parsed once.
-#[derive(Debug)]
-pub struct EmbeddedConfig {
-    pub object: usize,
-    pub key: String,
-    pub root: Node,
-}
-
-/// The budget for a config embedded in another document: far more than any
-/// real prometheus.yml, far less than a file's.
-fn embedded_limits() -> ReadLimits {
-    ReadLimits {
-        max_nodes: 200_000,
-        ..ReadLimits::default()
-    }
-}
-
-/// Finds the Prometheus configs held in ConfigMaps and Secrets.
-pub fn embedded_configs(objects: &[Object<'_>]) -> Vec<EmbeddedConfig> {
-    let mut configs = Vec::new();
-    for (index, object) in objects.iter().enumerate() {
-        if !object.group.is_empty() || !matches!(object.kind, "ConfigMap" | "Secret") {
-            continue;
-        }
-        for (field, base64_encoded) in [("data", object.kind == "Secret"), ("stringData", false)] {
-            let Some(entries) = object.root.get(field).and_then(Node::as_map) else {
-                continue;
-            };
-            for entry in entries {
-                let Some(raw) = entry.value.as_str() else {
-                    continue;
-                };
-                let decoded;
-                let (text, origin) = if base64_encoded {
-                    let Some(bytes) = base64::engine::general_purpose::STANDARD
-                        .decode(raw.trim())
-                        .ok()
-                        .and_then(|b| String::from_utf8(b).ok())
-                    else {
-                        continue;
-                    };
-                    decoded = bytes;
-                    (decoded.as_str(), None)
-                } else {
-                    (raw, entry.value.block)
-                };
-                if !may_hold_prometheus_config(text) {
-                    continue;
-                }
-                let Ok(mut docs) = read_documents_within(text, &embedded_limits(), origin) else {
-                    continue;
-                };
-                if docs.len() != 1 || !is_prometheus_config(&docs[0]) {
-                    continue;
-                }
-                let mut root = docs.remove(0);
-                if origin.is_none() {
-                    // No way to map inner lines to the file: point at the value's key.
-                    reposition(&mut root, entry.value.position);
-                }
-                configs.push(EmbeddedConfig {
-                    object: index,
-                    key: entry.key.clone(),
-                    root,
-                });
-            }
-        }
-    }
-    configs
-}
-
-fn reposition(node: &mut Node, position: Position) {
-    node.position = position;
-    match &mut node.value {
-        Value::Seq(items) => items.iter_mut().for_each(|n| reposition(n, position)),
-        Value::Map(entries) => entries.iter_mut().for_each(|e| reposition(&mut e.value, position)),
-        _ => {}
-    }
-}
 
 pub struct Scope<'a> {
     pub settings: &'a Settings,
@@ -156,6 +24,8 @@ pub struct Scope<'a> {
     pub disruption_budgets: Vec<DisruptionBudget>,
     pub thanos_queries: Vec<ThanosQuery<'a>>,
     pub prometheus_configs: Vec<PrometheusConfig<'a>>,
+    /// Values of ConfigMaps and Secrets named like a Prometheus config that cannot be read as one.
+    pub unreadable_configs: Vec<&'a EmbeddedConfig>,
     service_by_name: HashMap<(&'a str, &'a str), usize>,
     workloads_by_namespace: HashMap<&'a str, Vec<usize>>,
     /// Workloads under every (namespace, key, value) their pods carry.
@@ -191,7 +61,9 @@ impl<'a> Scope<'a> {
         embedded: &'a [EmbeddedConfig],
         settings: &'a Settings,
         options: &'a CheckOptions,
+        inputs: &[Input],
     ) -> Scope<'a> {
+        let reads = |input| inputs.contains(&input);
         let mut scope = Scope {
             settings,
             options,
@@ -201,6 +73,7 @@ impl<'a> Scope<'a> {
             disruption_budgets: Vec::new(),
             thanos_queries: Vec::new(),
             prometheus_configs: Vec::new(),
+            unreadable_configs: Vec::new(),
             service_by_name: HashMap::new(),
             workloads_by_namespace: HashMap::new(),
             workloads_by_label: HashMap::new(),
@@ -209,79 +82,87 @@ impl<'a> Scope<'a> {
         };
         for (index, object) in objects.iter().enumerate() {
             if object.standalone_config {
-                scope.prometheus_configs.push(PrometheusConfig {
-                    object: index,
-                    root: object.root,
-                    location: String::new(),
-                });
+                if reads(Input::PrometheusConfigs) {
+                    scope.prometheus_configs.push(PrometheusConfig {
+                        object: index,
+                        root: object.root,
+                        location: String::new(),
+                    });
+                }
                 continue;
             }
             let namespace = object.namespace.as_str();
-            if let Some(workload) = Workload::from_object(index, object) {
-                let at = scope.workloads.len();
-                scope.workloads_by_namespace.entry(namespace).or_default().push(at);
-                for (key, value) in &workload.base_labels.labels {
-                    scope
-                        .workloads_by_label
-                        .entry(label_key(namespace, key, value))
-                        .or_default()
-                        .push(at);
-                }
-                scope.workloads.push(workload);
+            if reads(Input::Workloads)
+                && let Some(workload) = Workload::from_object(index, object)
+            {
+                scope.add_workload(namespace, workload);
                 continue;
             }
             match (object.group, object.kind) {
-                ("", "Service") => {
+                ("", "Service") if reads(Input::Services) => {
                     let at = scope.services.len();
                     // The first of duplicates wins, as a scan would find it.
                     scope
                         .service_by_name
                         .entry((namespace, object.name.as_str()))
                         .or_insert(at);
-                    scope.services.push(service(index, object));
+                    scope.services.push(Service::from_object(index, object));
                 }
-                ("policy", "PodDisruptionBudget") => {
-                    let selector = object
-                        .spec()
-                        .and_then(|s| s.get("selector"))
-                        .filter(|s| !s.is_null())
-                        .map(LabelSelector::from_node);
-                    let at = scope.disruption_budgets.len();
-                    // A null selector selects nothing: the budget need not be found.
-                    match selector.as_ref().map(required_label) {
-                        Some(Some((key, value))) => scope
-                            .budgets_by_label
-                            .entry(label_key(namespace, key, value))
-                            .or_default()
-                            .push(at),
-                        Some(None) => scope
-                            .budgets_without_required_label
-                            .entry(namespace)
-                            .or_default()
-                            .push(at),
-                        None => {}
-                    }
-                    scope.disruption_budgets.push(DisruptionBudget {
-                        object: index,
-                        selector,
-                    });
+                ("policy", "PodDisruptionBudget") if reads(Input::DisruptionBudgets) => {
+                    scope.add_budget(namespace, DisruptionBudget::from_object(index, object));
                 }
-                ("apps" | "extensions", "Deployment" | "StatefulSet") => {
-                    if let Some(query) = thanos_query(index, object) {
+                _ if reads(Input::ThanosQueries) => {
+                    if let Some(query) = ThanosQuery::from_object(index, object) {
                         scope.thanos_queries.push(query);
                     }
                 }
                 _ => {}
             }
         }
-        for config in embedded {
-            scope.prometheus_configs.push(PrometheusConfig {
-                object: config.object,
-                root: &config.root,
-                location: format!("{}[{}]", data_field(&objects[config.object], &config.key), config.key),
-            });
+        if reads(Input::PrometheusConfigs) {
+            for config in embedded {
+                match &config.content {
+                    Ok(root) => scope.prometheus_configs.push(PrometheusConfig {
+                        object: config.object,
+                        root,
+                        location: config.location(),
+                    }),
+                    Err(_) => scope.unreadable_configs.push(config),
+                }
+            }
         }
         scope
+    }
+
+    fn add_workload(&mut self, namespace: &'a str, workload: Workload<'a>) {
+        let at = self.workloads.len();
+        self.workloads_by_namespace.entry(namespace).or_default().push(at);
+        for (key, value) in &workload.base_labels.labels {
+            self.workloads_by_label
+                .entry(label_key(namespace, key, value))
+                .or_default()
+                .push(at);
+        }
+        self.workloads.push(workload);
+    }
+
+    fn add_budget(&mut self, namespace: &'a str, budget: DisruptionBudget) {
+        let at = self.disruption_budgets.len();
+        // A null selector selects nothing: the budget need not be found.
+        match budget.selector.as_ref().map(required_label) {
+            Some(Some((key, value))) => self
+                .budgets_by_label
+                .entry(label_key(namespace, key, value))
+                .or_default()
+                .push(at),
+            Some(None) => self
+                .budgets_without_required_label
+                .entry(namespace)
+                .or_default()
+                .push(at),
+            None => {}
+        }
+        self.disruption_budgets.push(budget);
     }
 
     /// Whether the objects of a kind in a namespace are all here, so that
@@ -312,6 +193,7 @@ impl<'a> Scope<'a> {
             .copied()
             .collect();
         found.sort_unstable();
+        found.dedup();
         found
             .into_iter()
             .filter_map(|i| self.disruption_budgets[i].selector.as_ref())
@@ -354,72 +236,18 @@ impl<'a> Scope<'a> {
     }
 }
 
-fn data_field(object: &Object<'_>, key: &str) -> &'static str {
-    let in_string_data = object.root.path(&["stringData", key]).is_some() && object.root.path(&["data", key]).is_none();
-    if in_string_data { "stringData" } else { "data" }
-}
-
-fn service<'d>(index: usize, object: &Object<'d>) -> Service<'d> {
-    let spec = object.spec();
-    Service {
-        object: index,
-        selector: spec
-            .and_then(|s| s.get("selector"))
-            .filter(|s| s.as_map().is_some_and(|m| !m.is_empty()))
-            .map(LabelSelector::from_map),
-        headless: spec.and_then(|s| s.get("clusterIP")).and_then(Node::as_str) == Some("None"),
-        session_affinity: spec.and_then(|s| s.get("sessionAffinity")).and_then(Node::as_str),
-    }
-}
-
-/// The Thanos Query an object runs, if it is a Deployment or StatefulSet of one.
-pub(crate) fn thanos_query<'d>(index: usize, object: &Object<'d>) -> Option<ThanosQuery<'d>> {
-    let containers = object
-        .spec()?
-        .path(&["template", "spec", "containers"])
-        .and_then(Node::as_seq)?;
-    containers.iter().find_map(|container| {
-        let image = container.get("image").and_then(Node::as_str)?;
-        if image_name(image) != THANOS_IMAGE {
-            return None;
-        }
-        let words = command_line(container);
-        if !words.iter().any(|w| w.text == "query" || w.text == "querier") {
-            return None;
-        }
-        let replica_labels = flag_values(&words, "--query.replica-label")
-            .into_iter()
-            .map(|(v, _)| v.to_string())
-            .collect();
-        Some(ThanosQuery {
-            object: index,
-            container,
-            replica_labels,
-        })
-    })
-}
-
-/// Builds the objects of a set of documents.
-pub fn identify_objects(documents: &[Document]) -> Vec<Object<'_>> {
-    documents
-        .iter()
-        .enumerate()
-        .filter_map(|(i, d)| Object::identify(i, d))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::document::read_text;
+    use crate::identify_objects;
+    use crate::read::{ReadLimits, read_documents, read_text};
 
     fn names_selected(yaml: &str, namespace: &str, selector: &str) -> Vec<String> {
         let documents = read_text("t.yaml", yaml, &ReadLimits::default()).unwrap();
         let objects = identify_objects(&documents);
         let (settings, options) = (Settings::default(), CheckOptions::default());
-        let scope = Scope::new(&objects, &[], &settings, &options);
-        let selector =
-            LabelSelector::from_node(&crate::yaml::read_documents(selector, &ReadLimits::default()).unwrap()[0]);
+        let scope = Scope::new(&objects, &[], &settings, &options, Input::ALL);
+        let selector = LabelSelector::from_node(&read_documents(selector, &ReadLimits::default()).unwrap()[0]);
         scope
             .workloads_selected_by(namespace, &selector)
             .map(|w| scope.object(w.object).name.clone())
@@ -465,5 +293,17 @@ mod tests {
             ["p"],
             "pod-template-hash is set by the cluster: not a label to look up by"
         );
+    }
+
+    #[test]
+    fn only_what_is_read_is_collected() {
+        let yaml = "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {selector: {a: b}}\n---\napiVersion: monitoring.coreos.com/v1\nkind: Alertmanager\nmetadata: {name: a}\n";
+        let documents = read_text("t.yaml", yaml, &ReadLimits::default()).unwrap();
+        let objects = identify_objects(&documents);
+        let (settings, options) = (Settings::default(), CheckOptions::default());
+        let services_only = Scope::new(&objects, &[], &settings, &options, &[Input::Services]);
+        assert_eq!((services_only.services.len(), services_only.workloads.len()), (1, 0));
+        let all = Scope::new(&objects, &[], &settings, &options, Input::ALL);
+        assert_eq!((all.services.len(), all.workloads.len()), (1, 1));
     }
 }

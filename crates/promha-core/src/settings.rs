@@ -1,27 +1,137 @@
-//! The one settings schema shared by the admission policy (JSON settings)
-//! and the CLI (`.promha.yaml`, read into the same JSON shape).
+//! Settings, each declared once — key, type, default, bounds, doc — in a
+//! [`Setting`]: the policy's settings and the CLI's `.promha.yaml` are both
+//! parsed from those declarations, and the README table, the JSON Schema for
+//! editors and the web page's form are all generated from them.
+//!
+//! Settings shared by several rules are declared here ([`GLOBAL`]); a rule's
+//! own settings are declared in its folder and listed in its declaration.
+//! This module knows no rule: what it parses against (every declaration and
+//! every rule id) is handed to it as a [`Catalog`].
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::marker::PhantomData;
 
-use serde::Serialize;
-use serde_json::Value as Json;
+use serde_json::{Value as Json, json};
 
 use crate::finding::Severity;
-use crate::rules;
 use crate::suggest::suggest;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum AntiAffinityMode {
-    /// A preferred term (or a ScheduleAnyway spread constraint) is enough.
-    Preferred,
-    /// Only a required term (or a DoNotSchedule spread constraint) counts.
-    Required,
+/// One setting's declaration.
+#[derive(Debug)]
+pub struct SettingDecl {
+    /// The key, in camelCase as in `.promha.yaml` and the policy's settings.
+    pub key: &'static str,
+    /// What it does, one sentence for tables and forms.
+    pub doc: &'static str,
+    pub kind: Kind,
+    pub default: DefaultValue,
+    /// Read only by the CLI (where files are walked); the policy accepts it and ignores it.
+    pub cli_only: bool,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+/// A setting's type and bounds.
+#[derive(Debug)]
+pub enum Kind {
+    Integer {
+        min: i64,
+        max: i64,
+    },
+    Boolean,
+    OneOf(&'static [&'static str]),
+    /// A Kubernetes label key (`kubernetes.io/hostname`).
+    LabelKey,
+    /// Prometheus label names (`[a-zA-Z_][a-zA-Z0-9_]*`), at least one.
+    LabelNames,
+    /// Strings, such as namespaces.
+    Strings,
+    /// gitignore-style globs.
+    Globs,
+    /// Rule id → `off`, `warning` or `error`.
+    RuleLevels,
+    /// A boolean kept for compatibility: `false` is the same as setting this rule `off`.
+    RuleSwitch(&'static str),
+}
+
+/// A setting's default.
+#[derive(Debug)]
+pub enum DefaultValue {
+    Int(i64),
+    Bool(bool),
+    Text(&'static str),
+    Texts(&'static [&'static str]),
+    /// No rule levels set.
+    NoLevels,
+    /// The value of another setting.
+    SameAs(&'static SettingDecl),
+}
+
+/// A setting of type `T`, for typed reads: `settings.get(&MIN_REPLICAS)`.
+pub struct Setting<T> {
+    pub decl: SettingDecl,
+    value_type: PhantomData<fn() -> T>,
+}
+
+impl<T> Setting<T> {
+    pub const fn new(decl: SettingDecl) -> Self {
+        Setting {
+            decl,
+            value_type: PhantomData,
+        }
+    }
+}
+
+/// A parsed setting value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    Int(i64),
+    Bool(bool),
+    Text(String),
+    Texts(Vec<String>),
+}
+
+/// The Rust types settings are read as.
+pub trait SettingType: Sized {
+    fn from_value(value: &Value) -> Option<Self>;
+}
+
+impl SettingType for i64 {
+    fn from_value(value: &Value) -> Option<Self> {
+        match value {
+            Value::Int(n) => Some(*n),
+            _ => None,
+        }
+    }
+}
+
+impl SettingType for bool {
+    fn from_value(value: &Value) -> Option<Self> {
+        match value {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+}
+
+impl SettingType for String {
+    fn from_value(value: &Value) -> Option<Self> {
+        match value {
+            Value::Text(t) => Some(t.clone()),
+            _ => None,
+        }
+    }
+}
+
+impl SettingType for Vec<String> {
+    fn from_value(value: &Value) -> Option<Self> {
+        match value {
+            Value::Texts(t) => Some(t.clone()),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RuleLevel {
     Off,
     Warning,
@@ -29,12 +139,22 @@ pub enum RuleLevel {
 }
 
 impl RuleLevel {
+    pub const NAMES: &'static [&'static str] = &["off", "warning", "error"];
+
     pub fn parse(text: &str) -> Option<RuleLevel> {
         match text {
             "off" => Some(RuleLevel::Off),
             "warning" => Some(RuleLevel::Warning),
             "error" => Some(RuleLevel::Error),
             _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleLevel::Off => "off",
+            RuleLevel::Warning => "warning",
+            RuleLevel::Error => "error",
         }
     }
 
@@ -47,37 +167,71 @@ impl RuleLevel {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Settings {
-    pub min_replicas: u32,
-    /// Defaults to `min_replicas`.
-    pub alertmanager_min_replicas: Option<u32>,
-    pub anti_affinity: AntiAffinityMode,
-    pub topology_key: String,
-    pub replica_labels: Vec<String>,
-    pub rules: BTreeMap<String, RuleLevel>,
-    pub exempt_namespaces: Vec<String>,
-    pub allow_ignore_annotation: bool,
-    pub pod_disruption_budget: bool,
+// ---- the settings every rule may read ------------------------------------
+
+pub static RULES: Setting<()> = Setting::new(SettingDecl {
+    key: "rules",
+    doc: "rule id → `off`, `warning` or `error`",
+    kind: Kind::RuleLevels,
+    default: DefaultValue::NoLevels,
+    cli_only: false,
+});
+
+pub static EXEMPT_NAMESPACES: Setting<Vec<String>> = Setting::new(SettingDecl {
+    key: "exemptNamespaces",
+    doc: "namespaces whose objects are not checked",
+    kind: Kind::Strings,
+    default: DefaultValue::Texts(&[]),
+    cli_only: false,
+});
+
+pub static ALLOW_IGNORE_ANNOTATION: Setting<bool> = Setting::new(SettingDecl {
+    key: "allowIgnoreAnnotation",
+    doc: "honour the `promha.io/ignore` annotation",
+    kind: Kind::Boolean,
+    default: DefaultValue::Bool(true),
+    cli_only: false,
+});
+
+/// Read by every rule that finds the replica label of a raw prometheus.yml.
+pub static REPLICA_LABELS: Setting<Vec<String>> = Setting::new(SettingDecl {
+    key: "replicaLabels",
+    doc: "accepted replica label names in raw prometheus.yml",
+    kind: Kind::LabelNames,
+    default: DefaultValue::Texts(&["prometheus_replica", "replica", "__replica__"]),
+    cli_only: false,
+});
+
+pub static EXCLUDE: Setting<Vec<String>> = Setting::new(SettingDecl {
+    key: "exclude",
+    doc: "paths the CLI leaves out when it walks directories (gitignore-style globs, like `--exclude`)",
+    kind: Kind::Globs,
+    default: DefaultValue::Texts(&[]),
+    cli_only: true,
+});
+
+/// The settings declared here, in the order they are documented.
+pub static GLOBAL: &[&SettingDecl] = &[
+    &REPLICA_LABELS.decl,
+    &RULES.decl,
+    &EXEMPT_NAMESPACES.decl,
+    &ALLOW_IGNORE_ANNOTATION.decl,
+    &EXCLUDE.decl,
+];
+
+/// Everything settings are parsed against.
+#[derive(Clone, Debug)]
+pub struct Catalog {
+    /// Every setting, in the order they are documented.
+    pub settings: Vec<&'static SettingDecl>,
+    pub rule_ids: Vec<&'static str>,
 }
 
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            min_replicas: 2,
-            alertmanager_min_replicas: None,
-            anti_affinity: AntiAffinityMode::Preferred,
-            topology_key: "kubernetes.io/hostname".to_string(),
-            replica_labels: ["prometheus_replica", "replica", "__replica__"]
-                .map(String::from)
-                .to_vec(),
-            rules: BTreeMap::new(),
-            exempt_namespaces: Vec::new(),
-            allow_ignore_annotation: true,
-            pod_disruption_budget: true,
-        }
-    }
+/// Parsed settings: the values given; every other setting has its default.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Settings {
+    values: BTreeMap<&'static str, Value>,
+    levels: BTreeMap<String, RuleLevel>,
 }
 
 /// Every problem found in a settings document, each naming its key.
@@ -94,69 +248,48 @@ impl fmt::Display for SettingsError {
 
 impl std::error::Error for SettingsError {}
 
-const KEYS: &[&str] = &[
-    "minReplicas",
-    "alertmanagerMinReplicas",
-    "antiAffinity",
-    "topologyKey",
-    "replicaLabels",
-    "rules",
-    "exemptNamespaces",
-    "allowIgnoreAnnotation",
-    "podDisruptionBudget",
-];
-
-/// Replicas beyond this are certainly a typo, and would make messages absurd.
-const MAX_REPLICAS_SETTING: u64 = 1000;
-
 impl Settings {
-    pub fn alertmanager_min_replicas(&self) -> u32 {
-        self.alertmanager_min_replicas.unwrap_or(self.min_replicas)
+    /// A setting's value: as given, else its default.
+    pub fn get<T: SettingType>(&self, setting: &Setting<T>) -> T {
+        T::from_value(&self.value(&setting.decl))
+            .unwrap_or_else(|| panic!("{}: read as the wrong type", setting.decl.key))
+    }
+
+    fn value(&self, decl: &SettingDecl) -> Value {
+        match self.values.get(decl.key) {
+            Some(value) => value.clone(),
+            None => match &decl.default {
+                DefaultValue::Int(n) => Value::Int(*n),
+                DefaultValue::Bool(b) => Value::Bool(*b),
+                DefaultValue::Text(t) => Value::Text(t.to_string()),
+                DefaultValue::Texts(t) => Value::Texts(t.iter().map(|s| s.to_string()).collect()),
+                DefaultValue::NoLevels => Value::Texts(Vec::new()),
+                DefaultValue::SameAs(other) => self.value(other),
+            },
+        }
     }
 
     /// The severity a rule's findings get: the configured level, else the
     /// finding's own severity; `None` when the rule is off.
     pub fn severity_for(&self, rule: &str, natural: Severity) -> Option<Severity> {
-        match self.rules.get(rule) {
+        match self.levels.get(rule) {
             Some(level) => level.severity(),
             None => Some(natural),
         }
     }
 
+    /// Whether the rule is on, at whatever level.
+    pub fn rule_enabled(&self, rule: &str) -> bool {
+        self.levels.get(rule) != Some(&RuleLevel::Off)
+    }
+
     pub fn is_exempt(&self, namespace: &str) -> bool {
-        self.exempt_namespaces.iter().any(|n| n == namespace)
+        self.get(&EXEMPT_NAMESPACES).iter().any(|n| n == namespace)
     }
 
-    /// Parses a YAML (or JSON) settings document, as in `.promha.yaml`; an
-    /// empty document gives the defaults.
-    pub fn from_yaml(text: &str) -> Result<Settings, SettingsError> {
-        let docs =
-            crate::yaml::read_documents(text, &crate::yaml::ReadLimits::default()).map_err(|e| SettingsError {
-                problems: vec![format!("cannot read settings: {e}")],
-            })?;
-        match docs.as_slice() {
-            [] => Ok(Settings::default()),
-            [doc] => Settings::from_json(&doc.to_json()),
-            _ => Err(SettingsError {
-                problems: vec!["settings must be a single YAML document".to_string()],
-            }),
-        }
-    }
-
-    /// Overrides one rule's level (`--rule id=level`), naming what is wrong
-    /// with an unknown id or level.
-    pub fn set_rule_level(&mut self, rule: &str, level: &str) -> Result<(), SettingsError> {
-        let mut map = serde_json::Map::new();
-        map.insert(rule.to_string(), Json::String(level.to_string()));
-        let parsed = rule_levels(&Json::Object(map)).map_err(|problem| SettingsError {
-            problems: vec![format!("`rules` {problem}")],
-        })?;
-        self.rules.extend(parsed);
-        Ok(())
-    }
-
-    /// Parses and validates settings; `null` gives the defaults.
-    pub fn from_json(value: &Json) -> Result<Settings, SettingsError> {
+    /// Parses and validates settings against `catalog`, reporting every
+    /// problem at once; `null` gives the defaults.
+    pub fn parse(value: &Json, catalog: &Catalog) -> Result<Settings, SettingsError> {
         let mut settings = Settings::default();
         let map = match value {
             Json::Null => return Ok(settings),
@@ -171,59 +304,44 @@ impl Settings {
             }
         };
         let mut problems = Vec::new();
+        let mut switched_off = Vec::new();
         for (key, value) in map {
-            let result = match key.as_str() {
-                "minReplicas" => replicas(value).map(|n| settings.min_replicas = n),
-                "alertmanagerMinReplicas" => match value {
-                    Json::Null => Ok(()),
-                    _ => replicas(value).map(|n| settings.alertmanager_min_replicas = Some(n)),
-                },
-                "antiAffinity" => match value.as_str() {
-                    Some("preferred") => {
-                        settings.anti_affinity = AntiAffinityMode::Preferred;
-                        Ok(())
+            let Some(decl) = catalog.settings.iter().find(|d| d.key == key) else {
+                let known: Vec<&str> = catalog.settings.iter().map(|d| d.key).collect();
+                let message = format!("unknown setting; known settings are {}", known.join(", "));
+                problems.push(match suggest(key, known.iter().copied()) {
+                    Some(s) => format!("`{key}` did you mean `{s}`? {message}"),
+                    None => format!("`{key}` {message}"),
+                });
+                continue;
+            };
+            if value.is_null() {
+                continue; // Written but empty: the default.
+            }
+            let result = match &decl.kind {
+                Kind::RuleLevels => rule_levels(value, &catalog.rule_ids).map(|levels| settings.levels.extend(levels)),
+                Kind::RuleSwitch(rule) => boolean(value).map(|on| {
+                    if !on {
+                        switched_off.push((*rule, decl.key));
                     }
-                    Some("required") => {
-                        settings.anti_affinity = AntiAffinityMode::Required;
-                        Ok(())
-                    }
-                    _ => Err(format!("must be \"preferred\" or \"required\", got {}", show(value))),
-                },
-                "topologyKey" => match value.as_str() {
-                    Some(k) if is_label_key(k) => {
-                        settings.topology_key = k.to_string();
-                        Ok(())
-                    }
-                    _ => Err(format!(
-                        "must be a node label key such as kubernetes.io/hostname, got {}",
-                        show(value)
-                    )),
-                },
-                "replicaLabels" => string_list(value).and_then(|labels| {
-                    if labels.is_empty() {
-                        return Err("must name at least one label".to_string());
-                    }
-                    if let Some(bad) = labels.iter().find(|l| !is_prometheus_label_name(l)) {
-                        return Err(format!(
-                            "{bad:?} is not a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)"
-                        ));
-                    }
-                    settings.replica_labels = labels;
-                    Ok(())
                 }),
-                "rules" => rule_levels(value).map(|r| settings.rules = r),
-                "exemptNamespaces" => string_list(value).map(|n| settings.exempt_namespaces = n),
-                "allowIgnoreAnnotation" => boolean(value).map(|b| settings.allow_ignore_annotation = b),
-                "podDisruptionBudget" => boolean(value).map(|b| settings.pod_disruption_budget = b),
-                unknown => Err(format!("unknown setting; known settings are {}", KEYS.join(", "))).map_err(|m| {
-                    match suggest(unknown, KEYS.iter().copied()) {
-                        Some(s) => format!("did you mean `{s}`? {m}"),
-                        None => m,
-                    }
+                kind => parse_value(kind, value).map(|v| {
+                    settings.values.insert(decl.key, v);
                 }),
             };
             if let Err(problem) = result {
                 problems.push(format!("`{key}` {problem}"));
+            }
+        }
+        for (rule, key) in switched_off {
+            match settings.levels.get(rule) {
+                Some(RuleLevel::Off) | None => {
+                    settings.levels.insert(rule.to_string(), RuleLevel::Off);
+                }
+                Some(level) => problems.push(format!(
+                    "`{key}` is false, which turns {rule} off, but `rules` sets {rule} to {}: keep one",
+                    level.as_str()
+                )),
             }
         }
         if problems.is_empty() {
@@ -232,15 +350,100 @@ impl Settings {
             Err(SettingsError { problems })
         }
     }
+
+    /// Overrides one rule's level (`--rule id=level`), naming what is wrong
+    /// with an unknown id or level.
+    pub fn set_rule_level(&mut self, rule: &str, level: &str, catalog: &Catalog) -> Result<(), SettingsError> {
+        let mut map = serde_json::Map::new();
+        map.insert(rule.to_string(), Json::String(level.to_string()));
+        let parsed = rule_levels(&Json::Object(map), &catalog.rule_ids).map_err(|problem| SettingsError {
+            problems: vec![format!("`{}` {problem}", RULES.decl.key)],
+        })?;
+        self.levels.extend(parsed);
+        Ok(())
+    }
+
+    /// Every setting with its value, in the settings' JSON shape.
+    pub fn to_json(&self, catalog: &Catalog) -> Json {
+        let mut map = serde_json::Map::new();
+        for decl in &catalog.settings {
+            let value = match decl.kind {
+                Kind::RuleLevels => Json::Object(
+                    self.levels
+                        .iter()
+                        .map(|(id, level)| (id.clone(), json!(level.as_str())))
+                        .collect(),
+                ),
+                Kind::RuleSwitch(rule) => json!(self.rule_enabled(rule)),
+                _ => value_json(&self.value(decl)),
+            };
+            map.insert(decl.key.to_string(), value);
+        }
+        Json::Object(map)
+    }
 }
 
-fn replicas(value: &Json) -> Result<u32, String> {
-    match value.as_u64() {
-        Some(n) if (1..=MAX_REPLICAS_SETTING).contains(&n) => Ok(n as u32),
-        _ => Err(format!(
-            "must be a whole number from 1 to {MAX_REPLICAS_SETTING}, got {}",
-            show(value)
-        )),
+fn value_json(value: &Value) -> Json {
+    match value {
+        Value::Int(n) => json!(n),
+        Value::Bool(b) => json!(b),
+        Value::Text(t) => json!(t),
+        Value::Texts(t) => json!(t),
+    }
+}
+
+fn parse_value(kind: &Kind, value: &Json) -> Result<Value, String> {
+    match kind {
+        Kind::Integer { min, max } => match value.as_i64() {
+            Some(n) if (*min..=*max).contains(&n) => Ok(Value::Int(n)),
+            _ => Err(format!(
+                "must be a whole number from {min} to {max}, got {}",
+                show(value)
+            )),
+        },
+        Kind::Boolean => boolean(value).map(Value::Bool),
+        Kind::OneOf(choices) => match value.as_str() {
+            Some(text) if choices.contains(&text) => Ok(Value::Text(text.to_string())),
+            _ => Err(format!("must be {}, got {}", alternatives(choices), show(value))),
+        },
+        Kind::LabelKey => match value.as_str() {
+            Some(key) if is_label_key(key) => Ok(Value::Text(key.to_string())),
+            _ => Err(format!(
+                "must be a node label key such as kubernetes.io/hostname, got {}",
+                show(value)
+            )),
+        },
+        Kind::LabelNames => {
+            let labels = string_list(value)?;
+            if labels.is_empty() {
+                return Err("must name at least one label".to_string());
+            }
+            if let Some(bad) = labels.iter().find(|l| !is_prometheus_label_name(l)) {
+                return Err(format!(
+                    "{bad:?} is not a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)"
+                ));
+            }
+            Ok(Value::Texts(labels))
+        }
+        Kind::Strings => string_list(value).map(Value::Texts),
+        Kind::Globs => {
+            let globs = string_list(value)?;
+            if let Some(bad) = globs.iter().find(|g| g.trim().is_empty()) {
+                return Err(format!("holds {bad:?}, which is no glob"));
+            }
+            Ok(Value::Texts(globs))
+        }
+        Kind::RuleLevels | Kind::RuleSwitch(_) => Err("is parsed elsewhere".to_string()),
+    }
+}
+
+/// `"a" or "b"`, `one of "a", "b", "c"`.
+fn alternatives(choices: &[&str]) -> String {
+    let quoted: Vec<String> = choices.iter().map(|c| format!("{c:?}")).collect();
+    match quoted.as_slice() {
+        [one] => one.clone(),
+        [a, b] => format!("{a} or {b}"),
+        _ => format!("one of {}", quoted.join(", ")),
     }
 }
 
@@ -264,14 +467,14 @@ fn string_list(value: &Json) -> Result<Vec<String>, String> {
         .collect()
 }
 
-fn rule_levels(value: &Json) -> Result<BTreeMap<String, RuleLevel>, String> {
+fn rule_levels(value: &Json, rule_ids: &[&'static str]) -> Result<BTreeMap<String, RuleLevel>, String> {
     let map = value
         .as_object()
         .ok_or_else(|| format!("must map rule ids to off, warning or error, got {}", show(value)))?;
     let mut levels = BTreeMap::new();
     for (id, level) in map {
-        if rules::rule(id).is_none() {
-            let (closest, ids) = rules::unknown_rule_help(id);
+        if !rule_ids.contains(&id.as_str()) {
+            let (closest, ids) = unknown_rule_help(id, rule_ids);
             let hint = closest.map(|s| format!(" (did you mean {s}?)")).unwrap_or_default();
             return Err(format!("names unknown rule {id:?}{hint}; rules are {ids}"));
         }
@@ -282,6 +485,12 @@ fn rule_levels(value: &Json) -> Result<BTreeMap<String, RuleLevel>, String> {
         levels.insert(id.clone(), parsed);
     }
     Ok(levels)
+}
+
+/// For an id that names no rule: the closest rule id, if one is close
+/// enough to be a typo, and every id, for the message.
+pub fn unknown_rule_help(id: &str, rule_ids: &[&'static str]) -> (Option<&'static str>, String) {
+    (suggest(id, rule_ids.iter().copied()), rule_ids.join(", "))
 }
 
 fn show(value: &Json) -> String {
@@ -337,115 +546,257 @@ pub(crate) fn is_prometheus_label_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
+// ---- what is generated from the declarations ------------------------------
+
+/// The default as a README cell: `` `2` ``, `` `minReplicas` ``.
+fn default_text(decl: &SettingDecl) -> String {
+    match &decl.default {
+        DefaultValue::Int(n) => format!("`{n}`"),
+        DefaultValue::Bool(b) => format!("`{b}`"),
+        DefaultValue::Text(t) => format!("`{t}`"),
+        DefaultValue::Texts(t) => format!("`[{}]`", t.join(", ")),
+        DefaultValue::NoLevels => "`{}`".to_string(),
+        DefaultValue::SameAs(other) => format!("`{}`", other.key),
+    }
+}
+
+/// The settings table of the README and `promha rules --settings`.
+pub fn markdown_table(catalog: &Catalog) -> String {
+    let mut out = String::from("| setting | default | meaning |\n|---|---|---|\n");
+    for decl in &catalog.settings {
+        let mut meaning = decl.doc.to_string();
+        if let Kind::Integer { min, max } = decl.kind {
+            meaning.push_str(&format!(" ({min}–{max})"));
+        }
+        if let Kind::OneOf(choices) = decl.kind {
+            meaning.push_str(&format!(" (one of {})", choices.join(", ")));
+        }
+        if decl.cli_only {
+            meaning.push_str("; CLI only");
+        }
+        out.push_str(&format!(
+            "| `{}` | {} | {} |\n",
+            decl.key,
+            default_text(decl),
+            meaning.replace('|', "\\|")
+        ));
+    }
+    out
+}
+
+/// The JSON Schema (2020-12) of the settings: `.promha.yaml` and the
+/// policy's settings. Editors with the YAML language server validate and
+/// complete `.promha.yaml` against it; the web page builds its form from it.
+pub fn json_schema(catalog: &Catalog) -> Json {
+    let mut properties = serde_json::Map::new();
+    for decl in &catalog.settings {
+        let mut schema = match decl.kind {
+            Kind::Integer { min, max } => json!({"type": "integer", "minimum": min, "maximum": max}),
+            Kind::Boolean | Kind::RuleSwitch(_) => json!({"type": "boolean"}),
+            Kind::OneOf(choices) => json!({"type": "string", "enum": choices}),
+            Kind::LabelKey => json!({
+                "type": "string",
+                "pattern": r"^(([a-z0-9]([-a-z0-9]*[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$",
+            }),
+            Kind::LabelNames => json!({
+                "type": "array", "minItems": 1,
+                "items": {"type": "string", "pattern": "^[a-zA-Z_][a-zA-Z0-9_]*$"},
+            }),
+            Kind::Strings => json!({"type": "array", "items": {"type": "string"}}),
+            Kind::Globs => json!({"type": "array", "items": {"type": "string", "minLength": 1}}),
+            Kind::RuleLevels => {
+                let rules: serde_json::Map<String, Json> = catalog
+                    .rule_ids
+                    .iter()
+                    .map(|id| (id.to_string(), json!({"enum": RuleLevel::NAMES})))
+                    .collect();
+                json!({"type": "object", "properties": rules, "additionalProperties": false})
+            }
+        };
+        if let Json::Object(map) = &mut schema {
+            let mut description = decl.doc.replace('`', "");
+            if let Kind::RuleSwitch(rule) = decl.kind {
+                description.push_str(&format!(" (deprecated: use rules: {{{rule}: off}})"));
+                map.insert("deprecated".into(), json!(true));
+            }
+            if decl.cli_only {
+                description.push_str(" (CLI only)");
+            }
+            map.insert("description".into(), json!(description));
+            let default = match &decl.default {
+                DefaultValue::SameAs(_) => None,
+                DefaultValue::NoLevels => Some(json!({})),
+                _ => Some(value_json(&Settings::default().value(decl))),
+            };
+            if let Some(default) = default {
+                map.insert("default".into(), default);
+            }
+            // Every setting may be written empty (null): its default applies.
+            if let Some(t) = map.get("type").cloned() {
+                map.insert("type".into(), json!([t, "null"]));
+            }
+        }
+        properties.insert(decl.key.to_string(), schema);
+    }
+    json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://github.com/promha/promha/raw/main/schema/promha.schema.json",
+        "title": "promha settings",
+        "description": "promha's settings: .promha.yaml for the CLI, the policy's settings in a Kubewarden ClusterAdmissionPolicy.",
+        "type": ["object", "null"],
+        "properties": properties,
+        "additionalProperties": false,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+
+    static NUMBER: Setting<i64> = Setting::new(SettingDecl {
+        key: "number",
+        doc: "a number",
+        kind: Kind::Integer { min: 1, max: 10 },
+        default: DefaultValue::Int(2),
+        cli_only: false,
+    });
+    static FOLLOWER: Setting<i64> = Setting::new(SettingDecl {
+        key: "follower",
+        doc: "follows number",
+        kind: Kind::Integer { min: 1, max: 10 },
+        default: DefaultValue::SameAs(&NUMBER.decl),
+        cli_only: false,
+    });
+    static MODE: Setting<String> = Setting::new(SettingDecl {
+        key: "mode",
+        doc: "a mode",
+        kind: Kind::OneOf(&["soft", "hard"]),
+        default: DefaultValue::Text("soft"),
+        cli_only: false,
+    });
+    static SWITCH: Setting<bool> = Setting::new(SettingDecl {
+        key: "switch",
+        doc: "turns rule b off",
+        kind: Kind::RuleSwitch("rule-b"),
+        default: DefaultValue::Bool(true),
+        cli_only: false,
+    });
+
+    fn catalog() -> Catalog {
+        let mut settings = GLOBAL.to_vec();
+        settings.extend([&NUMBER.decl, &FOLLOWER.decl, &MODE.decl, &SWITCH.decl]);
+        Catalog {
+            settings,
+            rule_ids: vec!["rule-a", "rule-b"],
+        }
+    }
+
+    fn parse(value: Json) -> Result<Settings, SettingsError> {
+        Settings::parse(&value, &catalog())
+    }
 
     fn problems(value: Json) -> String {
-        match Settings::from_json(&value) {
+        match parse(value) {
             Ok(s) => panic!("expected an error, got {s:?}"),
             Err(e) => e.to_string(),
         }
     }
 
     #[test]
-    fn null_and_empty_give_defaults() {
-        assert_eq!(Settings::from_json(&Json::Null).unwrap(), Settings::default());
-        let s = Settings::from_json(&json!({})).unwrap();
-        assert_eq!(s.min_replicas, 2);
-        assert_eq!(s.alertmanager_min_replicas(), 2);
-        assert_eq!(s.topology_key, "kubernetes.io/hostname");
-    }
-
-    #[test]
-    fn every_key_is_read() {
-        let s = Settings::from_json(&json!({
-            "minReplicas": 3,
-            "alertmanagerMinReplicas": 5,
-            "antiAffinity": "required",
-            "topologyKey": "topology.kubernetes.io/zone",
-            "replicaLabels": ["cluster_replica"],
-            "rules": {"pod-disruption-budget": "off", "persistent-storage": "error"},
-            "exemptNamespaces": ["kube-system"],
-            "allowIgnoreAnnotation": false,
-            "podDisruptionBudget": false
-        }))
-        .unwrap();
-        assert_eq!(s.min_replicas, 3);
-        assert_eq!(s.alertmanager_min_replicas(), 5);
-        assert_eq!(s.anti_affinity, AntiAffinityMode::Required);
-        assert_eq!(s.topology_key, "topology.kubernetes.io/zone");
-        assert_eq!(s.replica_labels, vec!["cluster_replica"]);
-        assert_eq!(s.severity_for("pod-disruption-budget", Severity::Warning), None);
+    fn defaults_follow_the_declarations() {
+        let s = parse(Json::Null).unwrap();
+        assert_eq!(s.get(&NUMBER), 2);
+        assert_eq!(s.get(&FOLLOWER), 2, "SameAs follows the other setting's default");
+        assert_eq!(s.get(&MODE), "soft");
+        assert!(s.get(&ALLOW_IGNORE_ANNOTATION));
         assert_eq!(
-            s.severity_for("persistent-storage", Severity::Warning),
-            Some(Severity::Error)
+            s.get(&REPLICA_LABELS),
+            vec!["prometheus_replica", "replica", "__replica__"]
         );
-        assert_eq!(s.severity_for("min-replicas", Severity::Error), Some(Severity::Error));
-        assert!(s.is_exempt("kube-system"));
-        assert!(!s.allow_ignore_annotation);
-        assert!(!s.pod_disruption_budget);
+        let s = parse(json!({"number": 5})).unwrap();
+        assert_eq!(s.get(&FOLLOWER), 5, "and its value when given");
+        let s = parse(json!({"number": 5, "follower": 3, "mode": null})).unwrap();
+        assert_eq!(
+            (s.get(&NUMBER), s.get(&FOLLOWER), s.get(&MODE).as_str()),
+            (5, 3, "soft")
+        );
     }
 
     #[test]
-    fn unknown_keys_are_named_with_a_suggestion() {
-        let msg = problems(json!({"minReplica": 2}));
-        assert!(msg.contains("`minReplica`"), "{msg}");
-        assert!(msg.contains("did you mean `minReplicas`"), "{msg}");
-    }
-
-    #[test]
-    fn bad_values_name_their_key_and_value() {
-        let msg = problems(json!({"minReplicas": "two", "antiAffinity": "always", "replicaLabels": ["ok", "not-ok"]}));
-        assert!(msg.contains("`minReplicas` must be a whole number"), "{msg}");
-        assert!(msg.contains("\"two\""), "{msg}");
-        assert!(msg.contains("`antiAffinity`"), "{msg}");
-        assert!(msg.contains("not-ok"), "{msg}");
-        assert!(problems(json!({"minReplicas": 0})).contains("from 1 to"));
-        assert!(problems(json!({"topologyKey": ""})).contains("`topologyKey`"));
+    fn every_problem_is_reported_naming_its_key() {
+        let msg = problems(json!({"number": "two", "mode": "always", "replicaLabels": ["ok", "not-ok"], "numbr": 1}));
+        assert!(
+            msg.contains("`number` must be a whole number from 1 to 10, got \"two\""),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("`mode` must be \"soft\" or \"hard\", got \"always\""),
+            "{msg}"
+        );
+        assert!(msg.contains("\"not-ok\" is not a Prometheus label name"), "{msg}");
+        assert!(msg.contains("`numbr` did you mean `number`?"), "{msg}");
+        assert!(problems(json!({"number": 0})).contains("from 1 to 10"));
+        assert!(problems(json!({"number": 11})).contains("from 1 to 10"));
         assert!(problems(json!({"replicaLabels": []})).contains("at least one"));
+        assert!(problems(json!({"exemptNamespaces": [1]})).contains("but holds 1"));
+        assert!(problems(json!({"allowIgnoreAnnotation": "yes"})).contains("true or false"));
+        assert!(problems(json!({"exclude": [""]})).contains("no glob"));
+        assert!(problems(json!([])).contains("must be a map"));
     }
 
     #[test]
-    fn rules_must_be_known_with_known_levels() {
-        let msg = problems(json!({"rules": {"min-replica": "off"}}));
-        assert!(msg.contains("did you mean min-replicas"), "{msg}");
-        let msg = problems(json!({"rules": {"min-replicas": "loud"}}));
-        assert!(msg.contains("expected off, warning or error"), "{msg}");
-    }
-
-    #[test]
-    fn yaml_settings_and_rule_overrides() {
-        let mut s = Settings::from_yaml("# .promha.yaml\nminReplicas: 3\nrules:\n  session-affinity: off\n").unwrap();
-        assert_eq!(s.min_replicas, 3);
-        assert_eq!(s.severity_for("session-affinity", Severity::Warning), None);
-        assert_eq!(Settings::from_yaml("").unwrap(), Settings::default());
+    fn rule_levels_must_name_known_rules_and_levels() {
+        let s = parse(json!({"rules": {"rule-a": "off", "rule-b": "error"}})).unwrap();
+        assert_eq!(s.severity_for("rule-a", Severity::Error), None);
+        assert_eq!(s.severity_for("rule-b", Severity::Warning), Some(Severity::Error));
+        assert!(!s.rule_enabled("rule-a") && s.rule_enabled("rule-b"));
+        assert!(problems(json!({"rules": {"rule-x": "off"}})).contains("did you mean rule-a"));
+        assert!(problems(json!({"rules": {"rule-a": "loud"}})).contains("expected off, warning or error"));
+        let mut s = Settings::default();
+        s.set_rule_level("rule-a", "warning", &catalog()).unwrap();
+        assert_eq!(s.severity_for("rule-a", Severity::Error), Some(Severity::Warning));
         assert!(
-            Settings::from_yaml("a: [")
-                .unwrap_err()
-                .to_string()
-                .contains("cannot read settings")
-        );
-        assert!(Settings::from_yaml("a: 1\n---\nb: 2\n").is_err());
-        s.set_rule_level("session-affinity", "error").unwrap();
-        assert_eq!(
-            s.severity_for("session-affinity", Severity::Warning),
-            Some(Severity::Error)
-        );
-        assert!(
-            s.set_rule_level("nope", "off")
+            s.set_rule_level("nope", "off", &catalog())
                 .unwrap_err()
                 .to_string()
                 .contains("unknown rule")
         );
-        assert!(s.set_rule_level("min-replicas", "loud").is_err());
     }
 
     #[test]
-    fn non_map_settings_are_refused() {
-        assert!(problems(json!([])).contains("must be a map"));
-        assert!(problems(json!("x")).contains("must be a map"));
+    fn a_rule_switch_is_an_alias_of_the_rule_level() {
+        let off = parse(json!({"switch": false})).unwrap();
+        assert_eq!(off, parse(json!({"rules": {"rule-b": "off"}})).unwrap());
+        assert_eq!(parse(json!({"switch": true})).unwrap(), Settings::default());
+        assert!(parse(json!({"switch": false, "rules": {"rule-b": "off"}})).is_ok());
+        assert!(problems(json!({"switch": false, "rules": {"rule-b": "warning"}})).contains("keep one"));
+    }
+
+    #[test]
+    fn the_json_shape_lists_every_setting() {
+        let json = parse(json!({"rules": {"rule-a": "off"}})).unwrap().to_json(&catalog());
+        assert_eq!(json["number"], 2);
+        assert_eq!(json["follower"], 2);
+        assert_eq!(json["rules"], json!({"rule-a": "off"}));
+        assert_eq!(json["switch"], true);
+        assert_eq!(json.as_object().unwrap().len(), catalog().settings.len());
+    }
+
+    #[test]
+    fn the_schema_and_table_cover_every_setting() {
+        let schema = json_schema(&catalog());
+        for decl in catalog().settings {
+            let property = &schema["properties"][decl.key];
+            assert!(property["description"].is_string(), "{}", decl.key);
+            assert!(markdown_table(&catalog()).contains(&format!("| `{}` |", decl.key)));
+        }
+        assert_eq!(schema["properties"]["number"]["maximum"], 10);
+        assert_eq!(schema["properties"]["mode"]["enum"], json!(["soft", "hard"]));
+        assert_eq!(
+            schema["properties"]["rules"]["properties"]["rule-b"]["enum"],
+            json!(["off", "warning", "error"])
+        );
+        assert_eq!(schema["properties"]["switch"]["deprecated"], true);
     }
 
     #[test]

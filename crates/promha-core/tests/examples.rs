@@ -18,7 +18,7 @@ fn lint_dir(dir: &str) -> Report {
         })
         .collect();
     files.sort();
-    let sources: Vec<Source<'_>> = files.iter().map(|(file, text)| Source { file, text }).collect();
+    let sources: Vec<Source<'_>> = files.iter().map(|(file, text)| Source::text(file, text)).collect();
     let options = CheckOptions {
         unknown_fields: true,
         ..CheckOptions::default()

@@ -26,7 +26,7 @@ pub const INPUT_FILE: &str = "input.yaml";
 /// Checks one text the way `promha lint --format json` checks a file named
 /// [`INPUT_FILE`]: unknown fields are reported, no CRDs are given.
 pub fn lint_text(text: &str, settings: &Settings) -> Json {
-    let sources = [Source { file: INPUT_FILE, text }];
+    let sources = [Source::text(INPUT_FILE, text)];
     let options = CheckOptions {
         unknown_fields: true,
         ..CheckOptions::default()
@@ -67,12 +67,17 @@ pub fn lint_with_settings_text(text: &str, settings: &str) -> Json {
 
 /// The rule catalogue, in documentation order.
 pub fn rules_json() -> Json {
-    promha_core::rules::catalogue_json()
+    promha_core::catalogue::catalogue_json()
 }
 
 /// Every setting with its default value, in the settings schema.
 pub fn default_settings_json() -> Json {
-    serde_json::to_value(Settings::default()).unwrap_or(Json::Null)
+    Settings::default().to_full_json()
+}
+
+/// The JSON Schema of the settings, from which the page builds its form.
+pub fn settings_schema_json() -> Json {
+    promha_core::catalogue::settings_schema()
 }
 
 // ---- the JavaScript boundary -------------------------------------------
@@ -144,6 +149,12 @@ pub fn lint(text: JsValue, settings: JsValue) -> JsValue {
 #[wasm_bindgen]
 pub fn rules() -> JsValue {
     to_js(&rules_json())
+}
+
+/// `settingsSchema()`: the JSON Schema of the settings (`.promha.yaml`).
+#[wasm_bindgen(js_name = settingsSchema)]
+pub fn settings_schema() -> JsValue {
+    to_js(&settings_schema_json())
 }
 
 /// `defaultSettings()`: every setting with its default value.
@@ -220,10 +231,7 @@ spec:
     fn report_is_exactly_the_core_report() {
         let settings = Settings::default();
         let expected = promha_core::lint(
-            &[Source {
-                file: INPUT_FILE,
-                text: PROMETHEUS_ONE_REPLICA,
-            }],
+            &[Source::text(INPUT_FILE, PROMETHEUS_ONE_REPLICA)],
             &settings,
             &CheckOptions {
                 unknown_fields: true,
@@ -267,7 +275,7 @@ spec:
         let json = settings_from_text(r#"{"minReplicas": 3, "rules": {"persistent-storage": "off"}}"#).unwrap();
         let yaml = settings_from_text("minReplicas: 3\nrules:\n  persistent-storage: off\n").unwrap();
         assert_eq!(json, yaml);
-        assert_eq!(json.min_replicas, 3);
+        assert_eq!(json.to_full_json()["minReplicas"], 3);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::ffi::OsString;
 use std::fmt;
 use std::path::PathBuf;
 
-use promha_core::suggest::suggest;
+use promha_core::suggest;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 

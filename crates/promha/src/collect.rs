@@ -6,25 +6,16 @@ use std::fs::{self, File};
 use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
 
-use promha_core::node::Position;
-
 use crate::args::Input;
 
 /// Files larger than this are refused, so a huge file cannot exhaust memory.
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
-/// A file's name as reported, and what it holds.
+/// A file's name as reported, and its bytes (the core decodes them).
 #[derive(Debug)]
 pub struct SourceFile {
     pub name: String,
-    pub content: Content,
-}
-
-#[derive(Debug)]
-pub enum Content {
-    Text(String),
-    /// Bytes that are not UTF-8: where the first bad byte is.
-    NotUtf8(Position),
+    pub bytes: Vec<u8>,
 }
 
 /// What was found: the files in order, and the problems met on the way.
@@ -66,9 +57,9 @@ pub fn collect(inputs: &[Input], stdin_name: &str, stdin: &mut dyn Read) -> Coll
                 if !stdin_read {
                     stdin_read = true;
                     match read_bounded(stdin, stdin_name, None) {
-                        Ok(content) => walker.out.files.push(SourceFile {
+                        Ok(bytes) => walker.out.files.push(SourceFile {
                             name: stdin_name.to_string(),
-                            content,
+                            bytes,
                         }),
                         Err(e) => walker.out.errors.push(e),
                     }
@@ -183,14 +174,14 @@ impl Walker {
                 read_bounded(&mut file, &shown, size)
             });
         match result {
-            Ok(content) => self.out.files.push(SourceFile { name: shown, content }),
+            Ok(bytes) => self.out.files.push(SourceFile { name: shown, bytes }),
             Err(e) => self.out.errors.push(e),
         }
     }
 }
 
 /// Reads at most [`MAX_FILE_BYTES`]; more is an error naming the file.
-pub fn read_bounded(reader: &mut dyn Read, shown: &str, size: Option<u64>) -> Result<Content, String> {
+pub fn read_bounded(reader: &mut dyn Read, shown: &str, size: Option<u64>) -> Result<Vec<u8>, String> {
     let too_big = |size: u64| {
         format!(
             "{shown}: the file is {} MiB; promha reads files of at most {} MiB",
@@ -214,22 +205,7 @@ pub fn read_bounded(reader: &mut dyn Read, shown: &str, size: Option<u64>) -> Re
             MAX_FILE_BYTES / (1024 * 1024)
         ));
     }
-    Ok(match String::from_utf8(bytes) {
-        Ok(mut text) => {
-            if text.starts_with('\u{feff}') {
-                text.drain(..'\u{feff}'.len_utf8());
-            }
-            Content::Text(text)
-        }
-        Err(e) => {
-            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-            // `valid` is valid UTF-8 by construction.
-            let prefix = std::str::from_utf8(valid).unwrap_or("");
-            let line = prefix.matches('\n').count() + 1;
-            let column = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-            Content::NotUtf8(Position::new(line as u32, column as u32))
-        }
-    })
+    Ok(bytes)
 }
 
 /// A path as findings name it: as given, without `./` components.
@@ -281,18 +257,13 @@ mod tests {
     }
 
     #[test]
-    fn reads_are_bounded_and_decoded() {
+    fn reads_are_bounded() {
         let mut big = io::repeat(b'a');
         let err = read_bounded(&mut big, "big.yaml", None).unwrap_err();
         assert!(err.contains("big.yaml") && err.contains("64 MiB"), "{err}");
         let err = read_bounded(&mut io::empty(), "huge.yaml", Some(MAX_FILE_BYTES + 1)).unwrap_err();
         assert!(err.contains("65 MiB"), "{err}");
-        let mut bom = &b"\xef\xbb\xbfa: 1\n"[..];
-        assert!(matches!(read_bounded(&mut bom, "x", None), Ok(Content::Text(t)) if t == "a: 1\n"));
-        let mut latin1 = &b"a: 1\nb: caf\xe9\n"[..];
-        match read_bounded(&mut latin1, "x", None) {
-            Ok(Content::NotUtf8(p)) => assert_eq!(p, Position::new(2, 7)),
-            other => panic!("{other:?}"),
-        }
+        let mut small = &b"a: 1\n"[..];
+        assert_eq!(read_bounded(&mut small, "x", None).unwrap(), b"a: 1\n");
     }
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use promha_core::Settings;
 
-use crate::collect::{Content, display, read_bounded};
+use crate::collect::{display, read_bounded};
 
 pub const CONFIG_FILE: &str = ".promha.yaml";
 
@@ -33,16 +33,15 @@ pub fn load(path: &Path) -> Result<Settings, String> {
         return Err(format!("{shown}: is a directory, not a config file"));
     }
     let size = file.metadata().ok().map(|m| m.len());
-    let text = match read_bounded(&mut file, &shown, size)? {
-        Content::Text(text) => text,
-        Content::NotUtf8(position) => {
-            return Err(format!(
-                "{shown}: line {}, column {}: the config file is not UTF-8 text",
-                position.line, position.column
-            ));
-        }
-    };
-    Settings::from_yaml(&text).map_err(|e| format!("{shown}: {e}"))
+    let bytes = read_bounded(&mut file, &shown, size)?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "{shown}: the config file is not UTF-8 text (at byte {})",
+            e.utf8_error().valid_up_to()
+        )
+    })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    Settings::from_yaml(text).map_err(|e| format!("{shown}: {e}"))
 }
 
 /// Applies `--rule id=level` overrides.
@@ -54,7 +53,7 @@ pub fn apply_rule_overrides(settings: &mut Settings, overrides: &[String]) -> Re
             ));
         };
         settings
-            .set_rule_level(id.trim(), level.trim())
+            .set_level(id.trim(), level.trim())
             .map_err(|e| format!("--rule {given}: {}", e.problems.join("; ")))?;
     }
     Ok(())

@@ -14,14 +14,10 @@ use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use promha_core::finding::Finding;
-use promha_core::node::Position;
-use promha_core::schema::{CrdSchema, crd_schemas};
-use promha_core::yaml::{ReadError, ReadLimits};
-use promha_core::{CheckOptions, Report, Settings, Source};
+use promha_core::{CheckOptions, CrdSchema, Report, Settings, Source, crd_schemas};
 
 use args::{ColorChoice, Command, Format, Input, LintArgs};
-use collect::{Collected, Content};
+use collect::Collected;
 
 /// No error found (warnings allowed unless `--strict`).
 const EXIT_CLEAN: u8 = 0;
@@ -42,7 +38,7 @@ fn main() -> ExitCode {
         Command::Help(text) => print(text),
         Command::Version => print(&format!("promha {}\n", args::VERSION)),
         Command::Rules(format) => print(&catalogue::rules(format)),
-        Command::Explain(id) => match catalogue::explain(&id) {
+        Command::Explain(id) => match promha_core::catalogue::explain(&id) {
             Ok(text) => print(&text),
             Err(message) => {
                 eprintln!("promha: error: {message}");
@@ -150,23 +146,8 @@ fn load_crds(paths: &[PathBuf]) -> Result<Vec<CrdSchema>, String> {
     if let Some(first) = collected.errors.first() {
         return Err(format!("--crd {first}"));
     }
-    let limits = ReadLimits::default();
-    let mut documents = Vec::new();
-    for file in &collected.files {
-        match &file.content {
-            Content::Text(text) => match promha_core::read_text(&file.name, text, &limits) {
-                Ok(docs) => documents.extend(docs),
-                Err(e) => return Err(format!("--crd {}: {e}", file.name)),
-            },
-            Content::NotUtf8(p) => {
-                return Err(format!(
-                    "--crd {}: line {}, column {}: not UTF-8 text",
-                    file.name, p.line, p.column
-                ));
-            }
-        }
-    }
-    let schemas = crd_schemas(&documents).map_err(|e| format!("--crd {e}"))?;
+    let sources: Vec<Source<'_>> = collected.files.iter().map(|f| Source::new(&f.name, &f.bytes)).collect();
+    let schemas = crd_schemas(&sources).map_err(|e| format!("--crd {e}"))?;
     if schemas.is_empty() {
         let shown: Vec<String> = paths.iter().map(|p| collect::display(p)).collect();
         return Err(format!(
@@ -177,44 +158,11 @@ fn load_crds(paths: &[PathBuf]) -> Result<Vec<CrdSchema>, String> {
     Ok(schemas)
 }
 
-/// Lints all texts together (one scope, one pass); files that are not UTF-8
-/// are reported as `invalid-resource` findings.
+/// Lints all files together (one scope, one pass); the core decodes them
+/// and reports those that are not UTF-8 text.
 fn lint_files(collected: &Collected, settings: &Settings, options: &CheckOptions) -> Report {
-    let sources: Vec<Source<'_>> = collected
-        .files
-        .iter()
-        .filter_map(|f| match &f.content {
-            Content::Text(text) => Some(Source { file: &f.name, text }),
-            Content::NotUtf8(_) => None,
-        })
-        .collect();
-    let mut report = promha_core::lint(&sources, settings, options);
-    let mut extra = false;
-    for file in &collected.files {
-        if let Content::NotUtf8(position) = file.content {
-            report.files += 1;
-            if let Some(finding) = not_utf8_finding(&file.name, position, settings) {
-                report.findings.push(finding);
-                extra = true;
-            }
-        }
-    }
-    if extra {
-        // Stable: the core's order within each file is kept.
-        report.findings.sort_by(|a, b| a.file.cmp(&b.file));
-    }
-    report
-}
-
-fn not_utf8_finding(file: &str, position: Position, settings: &Settings) -> Option<Finding> {
-    let error = ReadError {
-        position,
-        message: format!(
-            "it is not UTF-8 text (the byte at line {}, column {} is not valid UTF-8)",
-            position.line, position.column
-        ),
-    };
-    promha_core::rules::unreadable_finding(file, &error, true, settings)
+    let sources: Vec<Source<'_>> = collected.files.iter().map(|f| Source::new(&f.name, &f.bytes)).collect();
+    promha_core::lint(&sources, settings, options)
 }
 
 /// Colour only on a terminal, never when NO_COLOR is set (to anything but

@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use promha_core::catalogue::{help_markdown, help_text};
 use promha_core::{Finding, RULES, Report, Rule, Severity};
 use serde_json::{Value as Json, json};
 
@@ -175,40 +176,6 @@ fn pascal_case(id: &str) -> String {
         .collect()
 }
 
-/// A rule's help: its doc with the setup it reports and the setup fixed.
-pub fn rule_help_text(rule: &Rule) -> String {
-    format!(
-        "{}\n\n{}\n\nReported:\n\n{}\n\nFixed:\n\n{}",
-        rule.summary,
-        rule.doc,
-        indent(rule.bad_example.trim_end(), "    "),
-        indent(rule.good_example.trim_end(), "    ")
-    )
-}
-
-pub fn rule_help_markdown(rule: &Rule) -> String {
-    format!(
-        "**{}**\n\n{}\n\nReported:\n\n```yaml\n{}\n```\n\nFixed:\n\n```yaml\n{}\n```\n",
-        rule.summary,
-        rule.doc,
-        rule.bad_example.trim_end(),
-        rule.good_example.trim_end()
-    )
-}
-
-pub fn indent(text: &str, prefix: &str) -> String {
-    text.lines()
-        .map(|l| {
-            if l.is_empty() {
-                String::new()
-            } else {
-                format!("{prefix}{l}")
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 fn level(severity: Severity) -> &'static str {
     match severity {
         Severity::Error => "error",
@@ -222,7 +189,7 @@ fn sarif_rule(rule: &Rule) -> Json {
         "name": pascal_case(rule.id),
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": rule.doc},
-        "help": {"text": rule_help_text(rule), "markdown": rule_help_markdown(rule)},
+        "help": {"text": help_text(rule), "markdown": help_markdown(rule)},
         "defaultConfiguration": {"level": level(rule.severity)},
         "properties": {"tags": ["kubernetes", "prometheus", "high-availability"]},
     })

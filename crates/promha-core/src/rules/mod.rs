@@ -1,11 +1,14 @@
-//! The catalogue of rules. Each rule is one module holding its doc text,
-//! its check and its tests; a new rule is one module plus a line in [`RULES`].
+//! The registry of rules. A rule is one folder: its module (declaration and
+//! check), `doc.md`, a failing and a passing example, and `cases/` with the
+//! expected findings of each case. A new rule is that folder plus one line
+//! in [`RULES`].
 
-use crate::document::Object;
 use crate::finding::{Finding, Severity};
-use crate::node::Position;
+use crate::model::Input;
+use crate::model::object::Object;
+use crate::read::Position;
 use crate::scope::Scope;
-use crate::settings::Settings;
+use crate::settings::{self, Catalog, SettingDecl, Settings};
 
 mod alertmanager_peers;
 mod alertmanagers_complete;
@@ -19,29 +22,7 @@ mod query_replica_label;
 mod replica_label;
 mod session_affinity;
 
-pub use invalid_resource::unreadable as unreadable_finding;
-
-/// A rule: its identity, its documentation and its check.
-pub struct Rule {
-    /// Stable id, used in settings, annotations and output.
-    pub id: &'static str,
-    pub severity: Severity,
-    /// One line: what the rule requires.
-    pub summary: &'static str,
-    /// Why it matters for availability and what counts as satisfying it.
-    pub doc: &'static str,
-    /// A setup the rule reports, and the same setup fixed. The rule's tests
-    /// check that both behave as documented.
-    pub bad_example: &'static str,
-    pub good_example: &'static str,
-    pub check: fn(&Scope<'_>, &mut Emitter<'_>),
-}
-
-impl std::fmt::Debug for Rule {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.id)
-    }
-}
+pub(crate) use invalid_resource::unreadable as unreadable_finding;
 
 /// Every rule, in the order they are documented.
 pub static RULES: &[&Rule] = &[
@@ -58,33 +39,78 @@ pub static RULES: &[&Rule] = &[
     &invalid_resource::RULE,
 ];
 
+/// A rule: its identity, its documentation, what it needs, and its check.
+pub struct Rule {
+    /// Stable id, used in settings, annotations and output.
+    pub id: &'static str,
+    pub severity: Severity,
+    /// One line: what the rule requires.
+    pub summary: &'static str,
+    /// Why it matters for availability and what counts as satisfying it (`doc.md`).
+    pub doc: &'static str,
+    /// A setup the rule reports, and the same setup fixed.
+    pub bad_example: &'static str,
+    pub good_example: &'static str,
+    /// What it reads from the documents checked together: only these are
+    /// parsed and indexed for it.
+    pub reads: &'static [Input],
+    /// The related objects it needs looked up in the cluster at admission.
+    pub lookups: &'static [Need],
+    /// The settings only it reads (shared ones are in [`settings::GLOBAL`]).
+    pub settings: &'static [&'static SettingDecl],
+    pub check: fn(&Scope<'_>, &mut Emitter<'_>),
+}
+
+impl std::fmt::Debug for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id)
+    }
+}
+
+/// Objects of one kind a rule needs from the cluster at admission.
+pub struct Need {
+    pub api_version: &'static str,
+    pub kind: &'static str,
+    /// The namespaces to list them in, given the scope of the admitted
+    /// object alone; none when this object needs none.
+    pub namespaces: fn(&Scope<'_>) -> Vec<String>,
+}
+
 pub fn rule(id: &str) -> Option<&'static Rule> {
     RULES.iter().copied().find(|r| r.id == id)
+}
+
+/// Every setting (shared first, then each rule's) and every rule id.
+pub fn catalog() -> Catalog {
+    let mut settings: Vec<&'static SettingDecl> = settings::GLOBAL.to_vec();
+    // The rules' own settings come first: they are what people look for.
+    let own: Vec<&'static SettingDecl> = RULES.iter().flat_map(|r| r.settings.iter().copied()).collect();
+    settings.splice(0..0, own);
+    // Settings kept only for compatibility go last.
+    settings.sort_by_key(|s| matches!(s.kind, settings::Kind::RuleSwitch(_)));
+    Catalog {
+        settings,
+        rule_ids: RULES.iter().map(|r| r.id).collect(),
+    }
+}
+
+/// The rules the settings leave on.
+pub fn enabled(settings: &Settings) -> impl Iterator<Item = &'static Rule> + '_ {
+    RULES.iter().copied().filter(|r| settings.rule_enabled(r.id))
+}
+
+/// What the enabled rules read, each input once.
+pub fn inputs(settings: &Settings) -> Vec<Input> {
+    let mut inputs: Vec<Input> = enabled(settings).flat_map(|r| r.reads.iter().copied()).collect();
+    inputs.sort();
+    inputs.dedup();
+    inputs
 }
 
 /// For an id that names no rule: the closest rule id, if one is close
 /// enough to be a typo, and every id, for the message.
 pub fn unknown_rule_help(id: &str) -> (Option<&'static str>, String) {
-    let ids = || RULES.iter().map(|r| r.id);
-    (crate::suggest::suggest(id, ids()), ids().collect::<Vec<_>>().join(", "))
-}
-
-/// The catalogue as JSON, for `promha rules --format json` and the web page:
-/// `[{id, severity, summary, doc, badExample, goodExample}]`.
-pub fn catalogue_json() -> serde_json::Value {
-    RULES
-        .iter()
-        .map(|rule| {
-            serde_json::json!({
-                "id": rule.id,
-                "severity": rule.severity,
-                "summary": rule.summary,
-                "doc": rule.doc,
-                "badExample": rule.bad_example,
-                "goodExample": rule.good_example,
-            })
-        })
-        .collect()
+    settings::unknown_rule_help(id, &catalog().rule_ids)
 }
 
 /// Collects one rule's findings, applying the settings: rule levels, exempt
@@ -137,7 +163,7 @@ impl<'s> Emitter<'s> {
         if !object.standalone_config && self.settings.is_exempt(&object.namespace) {
             return;
         }
-        if self.settings.allow_ignore_annotation && object.ignores(self.rule.id) {
+        if self.settings.get(&settings::ALLOW_IGNORE_ANNOTATION) && object.ignores(self.rule.id) {
             return;
         }
         let Some(severity) = self.settings.severity_for(self.rule.id, severity) else {
@@ -151,7 +177,7 @@ impl<'s> Emitter<'s> {
             position,
             message: message.into(),
             fix: fix.into(),
-            document: object.document,
+            document: Some(object.document),
         });
     }
 }
@@ -177,16 +203,37 @@ pub(crate) fn yaml_scalar(text: &str) -> String {
     }
 }
 
+/// Namespace functions rules' lookups share.
+pub(crate) mod namespaces {
+    use crate::scope::Scope;
+
+    /// The namespace of each replicated workload of the admitted object.
+    pub fn of_replicated_workloads(scope: &Scope<'_>) -> Vec<String> {
+        scope
+            .workloads
+            .iter()
+            .filter(|w| w.is_replicated())
+            .map(|w| scope.object(w.object).namespace.clone())
+            .collect()
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod testing {
     //! Helpers for rule tests: run the full check over YAML text.
-    use crate::document::read_text;
     use crate::finding::Finding;
+    use crate::read::{ReadLimits, read_text};
     use crate::settings::Settings;
-    use crate::yaml::ReadLimits;
     use crate::{CheckOptions, check};
 
     use super::Rule;
+
+    pub fn settings(value: serde_json::Value) -> Settings {
+        match Settings::from_json(&value) {
+            Ok(s) => s,
+            Err(e) => panic!("test settings are invalid: {e}"),
+        }
+    }
 
     pub fn findings_with(yaml: &str, settings: &Settings) -> Vec<Finding> {
         let docs = match read_text("test.yaml", yaml, &ReadLimits::default()) {
@@ -211,24 +258,13 @@ pub(crate) mod testing {
             .filter(|f| f.rule == rule.id)
             .collect()
     }
-
-    /// The documented bad example is reported by the rule; the good one is not.
-    pub fn examples_behave(rule: &Rule) {
-        let bad = of(rule, rule.bad_example);
-        assert!(!bad.is_empty(), "{}: the bad example is not reported", rule.id);
-        assert!(
-            bad.iter().all(|f| f.position.is_known()),
-            "{}: findings on the bad example have no line: {bad:?}",
-            rule.id
-        );
-        let good = of(rule, rule.good_example);
-        assert!(good.is_empty(), "{}: the good example is reported: {good:?}", rule.id);
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::read::{ReadLimits, read_text};
+    use crate::{CheckOptions, check};
 
     #[test]
     fn ids_are_unique_kebab_case_and_documented() {
@@ -250,29 +286,38 @@ mod tests {
                 "{}: summaries are one line without a period",
                 rule.id
             );
+            assert!(!rule.reads.is_empty(), "{} reads nothing", rule.id);
         }
     }
 
     #[test]
-    fn good_examples_are_clean_under_every_rule() {
-        for rule in RULES {
-            let found = testing::findings(rule.good_example);
-            assert!(
-                found.is_empty(),
-                "{}: the good example has findings: {found:#?}",
-                rule.id
-            );
-        }
+    fn setting_keys_are_unique() {
+        let keys: Vec<&str> = catalog().settings.iter().map(|d| d.key).collect();
+        let mut unique = keys.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), keys.len(), "{keys:?}");
     }
 
+    /// A rule declares what it reads: alone, with every other rule off (so
+    /// only its inputs are parsed and indexed), it finds what it finds with
+    /// all rules on. A rule that reads an input it does not declare fails.
     #[test]
-    fn bad_examples_are_reported_only_by_their_own_rule() {
+    fn a_rule_alone_finds_what_it_finds_among_all() {
         for rule in RULES {
-            let others: Vec<_> = testing::findings(rule.bad_example)
-                .into_iter()
-                .filter(|f| f.rule != rule.id)
-                .collect();
-            assert!(others.is_empty(), "{}: the bad example also trips {others:#?}", rule.id);
+            let only_this = Settings::from_json(&serde_json::json!({
+                "rules": RULES.iter().filter(|r| r.id != rule.id).map(|r| (r.id.to_string(), serde_json::json!("off"))).collect::<serde_json::Map<_, _>>()
+            }))
+            .unwrap();
+            for example in [rule.bad_example, rule.good_example] {
+                let docs = read_text("e.yaml", example, &ReadLimits::default()).unwrap();
+                let all: Vec<Finding> = check(&docs, &Settings::default(), &CheckOptions::default())
+                    .into_iter()
+                    .filter(|f| f.rule == rule.id)
+                    .collect();
+                let alone = check(&docs, &only_this, &CheckOptions::default());
+                assert_eq!(alone, all, "{}", rule.id);
+            }
         }
     }
 

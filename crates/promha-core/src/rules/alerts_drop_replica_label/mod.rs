@@ -2,37 +2,34 @@
 
 use regex_lite::Regex;
 
-use super::replica_label::config_replica_label;
 use super::{Emitter, Rule};
 use crate::finding::Severity;
-use crate::node::Node;
-use crate::scope::{PrometheusConfig, Scope};
+use crate::model::Input;
+use crate::model::prometheus_config::PrometheusConfig;
+use crate::read::Node;
+use crate::scope::Scope;
+use crate::settings::REPLICA_LABELS;
 
 pub const RULE: Rule = Rule {
     id: "alerts-drop-replica-label",
     severity: Severity::Error,
     summary: "A raw prometheus.yml drops its replica label from alerts it sends to Alertmanager",
-    doc: "Alertmanager deduplicates alerts that carry identical labels. Replicas of one Prometheus \
-fire the same alerts, but each adds its own replica external label, so Alertmanager receives two \
-distinct alerts and notifies twice. `alerting.alert_relabel_configs` must drop the replica label \
-(`action: labeldrop` with a regex matching it). Checked for raw prometheus.yml files and ConfigMap or \
-Secret values that set a replica label (see replica-label) and send alerts; the Prometheus Operator \
-adds this relabeling itself.",
-    bad_example: include_str!("alerts_drop_replica_label/bad.yaml"),
-    good_example: include_str!("alerts_drop_replica_label/good.yaml"),
+    doc: include_str!("doc.md"),
+    bad_example: include_str!("bad.yaml"),
+    good_example: include_str!("good.yaml"),
+    reads: &[Input::PrometheusConfigs],
+    lookups: &[],
+    settings: &[],
     check,
 };
 
 fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
+    let replica_labels = scope.settings.get(&REPLICA_LABELS);
     for config in &scope.prometheus_configs {
-        let Some((label, _)) = config_replica_label(scope, config) else {
+        let Some((label, _)) = config.replica_label(&replica_labels) else {
             continue;
         };
-        let sends_alerts = config
-            .root
-            .path(&["alerting", "alertmanagers"])
-            .and_then(Node::as_seq)
-            .is_some_and(|a| !a.is_empty());
+        let sends_alerts = !config.alertmanager_entries().is_empty();
         if !sends_alerts || drops_label(config, label) {
             continue;
         }
@@ -63,10 +60,7 @@ fn drops_label(config: &PrometheusConfig<'_>, label: &str) -> bool {
     if list_drops(alerting) {
         return true;
     }
-    let entries = alerting
-        .and_then(|a| a.get("alertmanagers"))
-        .and_then(Node::as_seq)
-        .unwrap_or_default();
+    let entries = config.alertmanager_entries();
     !entries.is_empty() && entries.iter().all(|entry| list_drops(Some(entry)))
 }
 
@@ -102,13 +96,8 @@ fn relabeling_removes(relabeling: &Node, label: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::node::Position;
-    use crate::rules::testing::{examples_behave, of};
-
-    #[test]
-    fn examples() {
-        examples_behave(&RULE);
-    }
+    use crate::read::Position;
+    use crate::rules::testing::of;
 
     #[test]
     fn points_at_the_alerting_section() {

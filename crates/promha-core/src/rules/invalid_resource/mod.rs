@@ -3,27 +3,25 @@
 use std::collections::HashSet;
 
 use super::{Emitter, RULES, Rule};
-use crate::document::{IGNORE_ANNOTATION, Object};
 use crate::finding::{Finding, ResourceRef, Severity};
+use crate::model::Input;
+use crate::model::object::{IGNORE_ANNOTATION, Object};
+use crate::model::prometheus_config::Unreadable as UnreadableConfig;
+use crate::read::Unreadable;
 use crate::schema::{check_object, check_prometheus_config};
 use crate::scope::Scope;
 use crate::settings::Settings;
-use crate::yaml::ReadError;
 
 pub const RULE: Rule = Rule {
     id: "invalid-resource",
     severity: Severity::Error,
     summary: "Watched resources and configs are well-formed, with every field promha reads of the right type",
-    doc: "A field of the wrong type (`replicas: \"two\"`, `affinity: 5`) makes the API server refuse \
-the object, or leaves promha unable to tell what was meant; the finding names the field and the value. \
-The CLI and the web page go further: a field the resource does not have (`replica: 3`) is reported \
-with the closest real name, since the API server prunes unknown fields silently and whatever it was \
-meant to set stays at its default. Their `--crd` option validates resources against your own \
-CustomResourceDefinitions instead of promha's compact schema. Files that cannot be read as YAML or \
-JSON, resources without metadata.name and `promha.io/ignore` annotations naming unknown rules are \
-reported here too.",
-    bad_example: include_str!("invalid_resource/bad.yaml"),
-    good_example: include_str!("invalid_resource/good.yaml"),
+    doc: include_str!("doc.md"),
+    bad_example: include_str!("bad.yaml"),
+    good_example: include_str!("good.yaml"),
+    reads: &[Input::Workloads, Input::PrometheusConfigs],
+    lookups: &[],
+    settings: &[],
     check,
 };
 
@@ -53,6 +51,20 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
             );
         }
         check_ignore_annotation(object, out);
+    }
+    for config in &scope.unreadable_configs {
+        let object = scope.object(config.object);
+        if let Err(UnreadableConfig { position, reason }) = &config.content {
+            out.report(
+                object,
+                *position,
+                format!(
+                    "{} cannot be read as a Prometheus configuration: {reason}; Prometheus would refuse to start with it, and promha checked none of it",
+                    config.location()
+                ),
+                format!("write a valid prometheus.yml under {}", config.location()),
+            );
+        }
     }
     for config in &scope.prometheus_configs {
         let object = scope.object(config.object);
@@ -95,20 +107,24 @@ fn check_ignore_annotation(object: &Object<'_>, out: &mut Emitter<'_>) {
     }
 }
 
-/// The finding for a document (or, with `whole_file`, a file) that cannot
-/// be read, if the rule is on. Callers that read files themselves (a file
-/// that is not UTF-8) report through it too.
-pub fn unreadable(file: &str, error: &ReadError, whole_file: bool, settings: &Settings) -> Option<Finding> {
+/// The finding for a file, or a document of it, that cannot be read, if
+/// the rule is on.
+pub fn unreadable(unreadable: &Unreadable, settings: &Settings) -> Option<Finding> {
     let severity = settings.severity_for(RULE.id, RULE.severity)?;
+    let Unreadable {
+        file,
+        error,
+        whole_file,
+    } = unreadable;
     let resource = ResourceRef::file(file);
     let name = resource.name.clone();
     Some(Finding {
         rule: RULE.id,
         severity,
         resource,
-        file: file.to_string(),
+        file: file.clone(),
         position: error.position,
-        message: if whole_file {
+        message: if *whole_file {
             format!(
                 "cannot read {name}: {}; none of its documents were checked",
                 error.message
@@ -127,23 +143,16 @@ pub fn unreadable(file: &str, error: &ReadError, whole_file: bool, settings: &Se
         } else {
             "fix the YAML".to_string()
         },
-        document: usize::MAX,
+        document: None,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::document::read_text;
-    use crate::node::Position;
-    use crate::rules::testing::{examples_behave, of};
-    use crate::yaml::ReadLimits;
+    use crate::read::{Position, ReadLimits, read_text};
+    use crate::rules::testing::of;
     use crate::{CheckOptions, Source, check, lint};
-
-    #[test]
-    fn examples() {
-        examples_behave(&RULE);
-    }
 
     #[test]
     fn wrong_type_is_named_and_unknown_fields_need_the_option() {
@@ -227,14 +236,8 @@ mod tests {
     fn unreadable_files_are_findings_and_the_rest_is_checked() {
         let report = lint(
             &[
-                Source {
-                    file: "dir/broken.yaml",
-                    text: "a: [1, 2\n",
-                },
-                Source {
-                    file: "ok.yaml",
-                    text: RULE.bad_example,
-                },
+                Source::text("dir/broken.yaml", "a: [1, 2\n"),
+                Source::text("ok.yaml", RULE.bad_example),
             ],
             &Settings::default(),
             &CheckOptions::default(),
@@ -252,10 +255,7 @@ mod tests {
         assert_eq!(report.files, 2);
         assert_eq!(report.documents, 1);
         let directives = lint(
-            &[Source {
-                file: "d.yaml",
-                text: "%YAML 1.2\n---\na: [1\n",
-            }],
+            &[Source::text("d.yaml", "%YAML 1.2\n---\na: [1\n")],
             &Settings::default(),
             &CheckOptions::default(),
         );

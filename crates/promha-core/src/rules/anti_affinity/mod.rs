@@ -1,29 +1,46 @@
 //! anti-affinity: replicas are kept on different nodes.
 
 use super::{Emitter, Rule, flow_map};
-use crate::document::Object;
 use crate::finding::Severity;
-use crate::node::{Node, Position};
+use crate::model::Input;
+use crate::model::object::Object;
+use crate::model::selector::LabelSelector;
+use crate::model::workload::{Replicas, Workload};
+use crate::read::{Node, Position};
 use crate::scope::Scope;
-use crate::selector::LabelSelector;
-use crate::settings::AntiAffinityMode;
-use crate::workload::Workload;
+use crate::settings::{DefaultValue, Kind, Setting, SettingDecl, Settings};
+
+pub static ANTI_AFFINITY: Setting<String> = Setting::new(SettingDecl {
+    key: "antiAffinity",
+    doc: "`required`: only required terms and DoNotSchedule constraints count",
+    kind: Kind::OneOf(&["preferred", "required"]),
+    default: DefaultValue::Text("preferred"),
+    cli_only: false,
+});
+
+pub static TOPOLOGY_KEY: Setting<String> = Setting::new(SettingDecl {
+    key: "topologyKey",
+    doc: "the failure domain replicas must be spread over",
+    kind: Kind::LabelKey,
+    default: DefaultValue::Text("kubernetes.io/hostname"),
+    cli_only: false,
+});
+
+/// Whether only required terms and DoNotSchedule constraints count.
+fn required_mode(settings: &Settings) -> bool {
+    settings.get(&ANTI_AFFINITY) == "required"
+}
 
 pub const RULE: Rule = Rule {
     id: "anti-affinity",
     severity: Severity::Error,
     summary: "Replicas are kept apart by pod anti-affinity or a topology spread constraint that selects their own pods",
-    doc: "Replicas on one node fail together. The operator adds no anti-affinity of its own, and the \
-commonest silent failure is a term whose labelSelector matches none of the pods: it is accepted, and \
-keeps nothing apart. Checked for workloads with 2 or more replicas (per shard). Satisfied by a \
-podAntiAffinity term on the setting `topologyKey` (default kubernetes.io/hostname; a zone or region \
-key also keeps pods on different nodes) whose labelSelector matches the workload's own pods, or by a \
-topologySpreadConstraint on that key with maxSkew 1 whose selector matches them (for operator \
-resources, `additionalLabelSelectors: OnResource|OnShard` counts as matching). A required term or a \
-DoNotSchedule constraint always counts; a preferred term or a ScheduleAnyway constraint counts unless \
-the setting `antiAffinity` is `required`.",
-    bad_example: include_str!("anti_affinity/bad.yaml"),
-    good_example: include_str!("anti_affinity/good.yaml"),
+    doc: include_str!("doc.md"),
+    bad_example: include_str!("bad.yaml"),
+    good_example: include_str!("good.yaml"),
+    reads: &[Input::Workloads],
+    lookups: &[],
+    settings: &[&ANTI_AFFINITY.decl, &TOPOLOGY_KEY.decl],
     check,
 };
 
@@ -66,9 +83,10 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
     for workload in scope.workloads.iter().filter(|w| w.is_replicated()) {
         let object = scope.object(workload.object);
         let candidates = candidates(scope, workload, object);
-        let needed = match settings.anti_affinity {
-            AntiAffinityMode::Required => Strength::Required,
-            AntiAffinityMode::Preferred => Strength::Preferred,
+        let needed = if required_mode(settings) {
+            Strength::Required
+        } else {
+            Strength::Preferred
         };
         let best = candidates
             .iter()
@@ -135,8 +153,8 @@ fn affinity_term(
 ) -> Candidate {
     let settings = scope.settings;
     let key = term.get("topologyKey").and_then(Node::as_str).unwrap_or_default();
-    let key_ok = key == settings.topology_key
-        || (settings.topology_key == "kubernetes.io/hostname" && COARSER_THAN_NODE.contains(&key));
+    let wanted = settings.get(&TOPOLOGY_KEY);
+    let key_ok = key == wanted || (wanted == "kubernetes.io/hostname" && COARSER_THAN_NODE.contains(&key));
     let flaw = if !key_ok {
         Some(Flaw::OtherKey(key.to_string()))
     } else {
@@ -210,7 +228,7 @@ fn spread_constraint(scope: &Scope<'_>, workload: &Workload<'_>, constraint: &No
         (Some(s), _) => workload.selected_in_every_shard(s),
         (None, operator) => operator,
     };
-    let flaw = if key != scope.settings.topology_key {
+    let flaw = if key != scope.settings.get(&TOPOLOGY_KEY) {
         Some(Flaw::OtherKey(key.to_string()))
     } else if !selects {
         Some(Flaw::SelectsNone {
@@ -247,11 +265,11 @@ fn report(
     out: &mut Emitter<'_>,
 ) {
     let settings = scope.settings;
-    let key = &settings.topology_key;
+    let key = &settings.get(&TOPOLOGY_KEY);
     let noun = workload.app.noun();
     let replicas = workload.replicas.unwrap_or(0);
     let labels = flow_map(&workload.identifying_labels(object));
-    let required_mode = settings.anti_affinity == AntiAffinityMode::Required;
+    let required_mode = required_mode(settings);
     let term_fix = if required_mode {
         format!(
             "set {}: [{{topologyKey: {key}, labelSelector: {{matchLabels: {labels}}}}}]",
@@ -323,7 +341,7 @@ fn report(
         .and_then(|spec| spec.get("affinity"))
         .map(|a| a.position)
         .or(match workload.replicas_field {
-            crate::workload::Replicas::Set(_, node) => Some(node.position),
+            Replicas::Set(_, node) => Some(node.position),
             _ => None,
         })
         .unwrap_or_else(|| object.position_of(workload.pod_spec_keys));
@@ -341,18 +359,13 @@ fn report(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::testing::{examples_behave, of, of_with};
-    use crate::settings::Settings;
+    use crate::rules::testing::{of, of_with, settings};
+    use serde_json::json;
 
     fn prometheus(spec_extra: &str) -> String {
         format!(
             "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {{name: k8s, namespace: monitoring}}\nspec:\n  replicas: 2\n{spec_extra}"
         )
-    }
-
-    #[test]
-    fn examples() {
-        examples_behave(&RULE);
     }
 
     #[test]
@@ -402,10 +415,7 @@ mod tests {
             "  affinity:\n    podAntiAffinity:\n      preferredDuringSchedulingIgnoredDuringExecution:\n      - weight: 100\n        podAffinityTerm:\n          topologyKey: kubernetes.io/hostname\n          labelSelector: {matchLabels: {prometheus: k8s}}\n",
         );
         assert!(of(&RULE, &yaml).is_empty());
-        let required = Settings {
-            anti_affinity: AntiAffinityMode::Required,
-            ..Settings::default()
-        };
+        let required = settings(json!({"antiAffinity": "required"}));
         let found = of_with(&RULE, &yaml, &required);
         assert_eq!(found.len(), 1);
         assert!(found[0].message.contains("only prefers"), "{}", found[0].message);
@@ -439,10 +449,7 @@ mod tests {
         let anyway =
             tsc("    whenUnsatisfiable: ScheduleAnyway\n    labelSelector: {matchLabels: {prometheus: k8s}}\n");
         assert!(of(&RULE, &anyway).is_empty());
-        let required = Settings {
-            anti_affinity: AntiAffinityMode::Required,
-            ..Settings::default()
-        };
+        let required = settings(json!({"antiAffinity": "required"}));
         let found = of_with(&RULE, &anyway, &required);
         assert!(
             found[0].fix.ends_with("whenUnsatisfiable: DoNotSchedule"),
@@ -470,10 +477,7 @@ mod tests {
         );
         let found = of(&RULE, &term("rack"));
         assert!(found[0].message.contains("\"rack\""), "{}", found[0].message);
-        let zone_setting = Settings {
-            topology_key: "topology.kubernetes.io/zone".into(),
-            ..Settings::default()
-        };
+        let zone_setting = settings(json!({"topologyKey": "topology.kubernetes.io/zone"}));
         assert_eq!(of_with(&RULE, &term("kubernetes.io/hostname"), &zone_setting).len(), 1);
     }
 

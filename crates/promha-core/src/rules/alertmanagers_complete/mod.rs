@@ -2,41 +2,85 @@
 
 use std::collections::BTreeSet;
 
-use super::{Emitter, Rule};
-use crate::containers::host_of;
-use crate::document::Object;
+use super::{Emitter, Need, Rule};
 use crate::finding::Severity;
-use crate::node::{Node, Position};
-use crate::scope::{PrometheusConfig, Scope, Service};
-use crate::workload::{App, Workload};
+use crate::model::containers::address_key;
+use crate::model::object::Object;
+use crate::model::operator::{self, alertmanager_endpoints};
+use crate::model::prometheus_config::PrometheusConfig;
+use crate::model::service::{POD_PINNING_KEYS, Service};
+use crate::model::thanos::{RulerUrl, ruler_url_kind};
+use crate::model::workload::Workload;
+use crate::model::{App, Input};
+use crate::read::{Node, Position};
+use crate::scope::Scope;
 
 pub const RULE: Rule = Rule {
     id: "alertmanagers-complete",
     severity: Severity::Error,
     summary: "Prometheus and Thanos Ruler send every alert to every Alertmanager, not through a load balancer",
-    doc: "Alertmanager's high availability relies on every instance receiving every alert; the \
-instances then agree through gossip on who notifies. A load-balanced path (a ClusterIP Service name, \
-`role: service` discovery, a Service pinned to one pod) hands each alert to one instance: if it is \
-down the alert is lost, and deduplication across the cluster breaks. For a Prometheus resource, each \
-`alerting.alertmanagers[]` Service must select the pods of an Alertmanager and not pin one pod \
-(`alertmanager-operated` covers every Alertmanager in its namespace); a Service not among the checked \
-objects is a warning. No `alerting` at all while an Alertmanager runs in the namespace is an error. \
-In a raw prometheus.yml, per-pod discovery (kubernetes_sd_configs role pod, endpoints or \
-endpointslice; dns_sd, file_sd, http_sd, consul_sd) is fine; role service is an error; static \
-targets must list at least as many addresses as the Alertmanager in scope has replicas, and a lone \
-static target with no Alertmanager in scope is an error. A Thanos Ruler's `alertmanagersUrl` with \
-dnssrv+, dnssrvnoa+ or dns+ before the scheme (`dnssrv+http://…`) resolves every pod; such a \
-prefix without a scheme is refused by Thanos, so no alert is sent; plain URLs follow the \
-static-target rule.",
-    bad_example: include_str!("alertmanagers_complete/bad.yaml"),
-    good_example: include_str!("alertmanagers_complete/good.yaml"),
+    doc: include_str!("doc.md"),
+    bad_example: include_str!("bad.yaml"),
+    good_example: include_str!("good.yaml"),
+    reads: &[Input::Workloads, Input::Services, Input::PrometheusConfigs],
+    // Alertmanagers of every form where alerts are sent, and the Services a
+    // Prometheus names.
+    lookups: &[
+        Need {
+            api_version: "monitoring.coreos.com/v1",
+            kind: "Alertmanager",
+            namespaces: alertmanager_namespaces,
+        },
+        Need {
+            api_version: "apps/v1",
+            kind: "StatefulSet",
+            namespaces: alertmanager_namespaces,
+        },
+        Need {
+            api_version: "apps/v1",
+            kind: "Deployment",
+            namespaces: alertmanager_namespaces,
+        },
+        Need {
+            api_version: "v1",
+            kind: "Service",
+            namespaces: service_namespaces,
+        },
+    ],
+    settings: &[],
     check,
 };
 
-/// Selector keys that pick out a single pod of a StatefulSet.
-const POD_PINNING_KEYS: &[&str] = &["statefulset.kubernetes.io/pod-name", "apps.kubernetes.io/pod-index"];
+const HEADLESS_OPERATOR_SERVICE: &str = operator::governing_service(App::Alertmanager);
 
-const HEADLESS_OPERATOR_SERVICE: &str = "alertmanager-operated";
+/// Where the admitted object's alerts go: a Prometheus's namespace and those
+/// its entries name, a Thanos Ruler's, a raw config's.
+fn alertmanager_namespaces(scope: &Scope<'_>) -> Vec<String> {
+    let mut namespaces = service_namespaces(scope);
+    for workload in scope.workloads.iter().filter(|w| w.operator) {
+        if matches!(workload.app, App::Prometheus | App::ThanosRuler) {
+            namespaces.push(scope.object(workload.object).namespace.clone());
+        }
+    }
+    for config in &scope.prometheus_configs {
+        let object = scope.object(config.object);
+        if !object.standalone_config {
+            namespaces.push(object.namespace.clone());
+        }
+    }
+    namespaces
+}
+
+/// The namespaces of the Services a Prometheus's alerting entries name.
+fn service_namespaces(scope: &Scope<'_>) -> Vec<String> {
+    scope
+        .workloads
+        .iter()
+        .filter(|w| w.operator && w.app == App::Prometheus)
+        .flat_map(|w| alertmanager_endpoints(scope.object(w.object)))
+        .map(|endpoint| endpoint.namespace)
+        .collect()
+}
 
 fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
     for workload in scope.workloads.iter().filter(|w| w.operator) {
@@ -54,11 +98,12 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
 fn check_prometheus(scope: &Scope<'_>, workload: &Workload<'_>, out: &mut Emitter<'_>) {
     let object = scope.object(workload.object);
     let spec = object.spec();
-    let entries = spec
+    let entries = alertmanager_endpoints(object);
+    let written = spec
         .and_then(|s| s.path(&["alerting", "alertmanagers"]))
         .and_then(Node::as_seq)
-        .unwrap_or_default();
-    if entries.is_empty() {
+        .is_some_and(|e| !e.is_empty());
+    if !written {
         let additional = spec
             .and_then(|s| s.get("additionalAlertManagerConfigs"))
             .is_some_and(|n| !n.is_null());
@@ -80,22 +125,15 @@ fn check_prometheus(scope: &Scope<'_>, workload: &Workload<'_>, out: &mut Emitte
         }
         return;
     }
-    for (i, entry) in entries.iter().enumerate() {
-        let Some(name) = entry.get("name").and_then(Node::as_str) else {
-            continue;
-        };
-        let namespace = entry
-            .get("namespace")
-            .and_then(Node::as_str)
-            .filter(|ns| !ns.is_empty())
-            .unwrap_or(&object.namespace);
-        let path = format!("spec.alerting.alertmanagers[{i}]");
+    for entry in &entries {
+        let (name, namespace) = (entry.name, entry.namespace.as_str());
+        let path = format!("spec.alerting.alertmanagers[{}]", entry.index);
         match scope.service(namespace, name) {
-            Some(service) => check_service(scope, object, service, namespace, &path, entry.position, out),
+            Some(service) => check_service(scope, object, service, namespace, &path, entry.node.position, out),
             None if name == HEADLESS_OPERATOR_SERVICE => {}
             None => out.warn(
                 object,
-                entry.position,
+                entry.node.position,
                 format!(
                     "{path} names Service {namespace}/{name}, which is not among the checked objects: promha cannot verify that it reaches every Alertmanager pod."
                 ),
@@ -232,33 +270,6 @@ fn check_ruler(scope: &Scope<'_>, workload: &Workload<'_>, out: &mut Emitter<'_>
             format!("spec.alertmanagersUrl {problem}"),
             dns_fix,
         );
-    }
-}
-
-#[derive(Debug, PartialEq, Eq)]
-enum RulerUrl {
-    /// `dns+http://…`, `dnssrv+https://…`, `dnssrvnoa+http://…`: Thanos resolves every address.
-    PerPod,
-    /// `dnssrv+_web._tcp…`: the lookup prefix belongs before a scheme, which is missing.
-    DnsWithoutScheme,
-    /// Anything else: the addresses it names, one each.
-    Plain,
-}
-
-/// How Thanos Ruler reads one `--alertmanagers.url` (its lookup prefixes are
-/// case-insensitive and sit on the scheme).
-fn ruler_url_kind(url: &str) -> RulerUrl {
-    let lower = url.trim().to_ascii_lowercase();
-    let Some((prefix, rest)) = lower.split_once('+') else {
-        return RulerUrl::Plain;
-    };
-    if !matches!(prefix, "dns" | "dnssrv" | "dnssrvnoa") {
-        return RulerUrl::Plain;
-    }
-    if rest.contains("://") {
-        RulerUrl::PerPod
-    } else {
-        RulerUrl::DnsWithoutScheme
     }
 }
 
@@ -399,53 +410,36 @@ fn static_targets_problem(
                 if distinct.len() == 1 { "" } else { "es" },
                 scope.object(am.object).display()
             ),
-            format!("list every pod: {}, or discover them per pod", pod_addresses(scope, am)),
+            pod_addresses(scope, am),
         )),
         _ => None,
     }
 }
 
-/// The stable per-pod DNS names of a StatefulSet-backed Alertmanager.
+/// The fix for too few static targets: every pod's stable DNS name, when
+/// the Alertmanager runs as a StatefulSet whose pods have one.
 fn pod_addresses(scope: &Scope<'_>, am: &Workload<'_>) -> String {
     let object = scope.object(am.object);
-    let (set, service) = if am.operator {
-        (
-            format!("alertmanager-{}", object.name),
-            HEADLESS_OPERATOR_SERVICE.to_string(),
-        )
-    } else {
-        let service = object
-            .spec()
-            .and_then(|s| s.get("serviceName"))
-            .and_then(Node::as_str)
-            .unwrap_or(&object.name)
-            .to_string();
-        (object.name.clone(), service)
-    };
-    (0..am.replicas.unwrap_or(0).min(10))
-        .map(|i| format!("{set}-{i}.{service}.{}.svc:9093", object.namespace))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// `http://AM-0.am:9093/` and `am-0.am:9093` name the same Alertmanager.
-fn address_key(target: &str) -> String {
-    let host = host_of(target).to_ascii_lowercase();
-    let without_scheme = target.split_once("://").map_or(target, |(_, r)| r);
-    let port = without_scheme
-        .split(['/', '?', '#'])
-        .next()
-        .and_then(|authority| authority.rsplit_once(':'))
-        .map(|(_, p)| p)
-        .filter(|p| p.chars().all(|c| c.is_ascii_digit()))
-        .unwrap_or("");
-    format!("{host}:{port}")
+    match am.statefulset_pods(object) {
+        Some(pods) if pods.service.is_some() => {
+            let listed: Vec<String> = pods
+                .listed_ordinals()
+                .map(|i| format!("{}:9093", pods.qualified_host(i)))
+                .collect();
+            format!("list every pod: {}, or discover them per pod", listed.join(", "))
+        }
+        Some(_) => format!(
+            "give StatefulSet {} a headless spec.serviceName and list every pod as <pod>.<service>.{}.svc:9093, or discover them per pod",
+            object.name, object.namespace
+        ),
+        None => "discover them per pod (a Deployment's pods have no stable names to list)".to_string(),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::testing::{examples_behave, of};
+    use crate::rules::testing::of;
 
     const AM_MAIN: &str = "apiVersion: monitoring.coreos.com/v1\nkind: Alertmanager\nmetadata: {name: main, namespace: monitoring}\nspec: {replicas: 3}\n";
 
@@ -453,11 +447,6 @@ mod tests {
         format!(
             "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {{name: k8s, namespace: monitoring}}\nspec:\n{alerting}"
         )
-    }
-
-    #[test]
-    fn examples() {
-        examples_behave(&RULE);
     }
 
     #[test]
@@ -621,20 +610,5 @@ mod tests {
         );
         assert_eq!(of(&RULE, &ruler("")).len(), 1);
         assert!(of(&RULE, &ruler("  alertmanagersConfig: {name: s, key: k}\n")).is_empty());
-    }
-
-    #[test]
-    fn ruler_url_kinds() {
-        assert_eq!(ruler_url_kind("dns+http://am:9093"), RulerUrl::PerPod);
-        assert_eq!(ruler_url_kind("dnssrv+https://_web._tcp.am"), RulerUrl::PerPod);
-        assert_eq!(ruler_url_kind("dnssrv+_web._tcp.am"), RulerUrl::DnsWithoutScheme);
-        assert_eq!(ruler_url_kind("http://am-0:9093"), RulerUrl::Plain);
-        assert_eq!(ruler_url_kind("http://user+x@am:9093"), RulerUrl::Plain);
-    }
-
-    #[test]
-    fn address_keys() {
-        assert_eq!(address_key("http://AM-0.am:9093/api"), "am-0.am:9093");
-        assert_eq!(address_key("am"), "am:");
     }
 }

@@ -1,47 +1,19 @@
 //! Workloads: what runs Prometheus, Alertmanager or Thanos Ruler, how many
 //! replicas it has and which labels its pods carry.
 
-use crate::containers::{command_line, image_name};
-use crate::document::Object;
-use crate::node::{Node, Value};
-use crate::selector::{LabelSelector, PodLabels};
+use super::containers::{Arg, command_line, image_name};
+use super::object::Object;
+use super::operator::{self, SHARD_LABEL, VERSION_LABEL};
+use super::pods::StatefulSetPods;
+use super::selector::{LabelSelector, PodLabels};
+use super::{App, UNKNOWN_VALUE_LABELS};
+use crate::read::{Node, Value};
 
-pub const MONITORING_GROUP: &str = "monitoring.coreos.com";
-
-/// The operator's kinds that run a watched application.
-pub const OPERATOR_KINDS: &[(&str, App)] = &[
-    ("Prometheus", App::Prometheus),
-    ("PrometheusAgent", App::PrometheusAgent),
-    ("Alertmanager", App::Alertmanager),
-    ("ThanosRuler", App::ThanosRuler),
-];
-
-/// Image names (the repository's last path segment) that rules read: the
-/// applications of plain workloads, and Thanos (Query).
-pub const WATCHED_IMAGES: &[&str] = &["prometheus", "alertmanager", THANOS_IMAGE];
-pub const THANOS_IMAGE: &str = "thanos";
+/// Image names (the repository's last path segment) of plain workloads' applications.
+pub const APP_IMAGES: &[(&str, App)] = &[("prometheus", App::Prometheus), ("alertmanager", App::Alertmanager)];
 
 /// Shards beyond this are treated as this many: labels are computed per shard.
 const MAX_SHARDS: i64 = 1000;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum App {
-    Prometheus,
-    PrometheusAgent,
-    Alertmanager,
-    ThanosRuler,
-}
-
-impl App {
-    pub fn noun(self) -> &'static str {
-        match self {
-            App::Prometheus => "Prometheus",
-            App::PrometheusAgent => "Prometheus agent",
-            App::Alertmanager => "Alertmanager",
-            App::ThanosRuler => "Thanos Ruler",
-        }
-    }
-}
 
 /// What a workload's `replicas` field says.
 #[derive(Clone, Copy, Debug)]
@@ -74,28 +46,20 @@ pub struct Workload<'d> {
     pub daemonset: bool,
 }
 
-/// The label the operator gives each shard's pods; its value varies per shard.
-pub const SHARD_LABEL: &str = "operator.prometheus.io/shard";
-/// The operator's version label: its value is not known when no version is set.
-pub const VERSION_LABEL: &str = "app.kubernetes.io/version";
-/// Labels pods may carry with a value known only in the cluster: a selector
-/// on them gets the benefit of the doubt, and joins cannot look them up.
-pub const UNKNOWN_VALUE_LABELS: &[&str] = &[VERSION_LABEL, "pod-template-hash", "controller-revision-hash"];
-
 impl<'d> Workload<'d> {
     /// The workload an object describes, if it runs one of the watched applications.
     pub fn from_object(index: usize, object: &Object<'d>) -> Option<Workload<'d>> {
-        if object.group == MONITORING_GROUP {
+        if object.group == operator::GROUP {
             return Self::operator_resource(index, object);
         }
-        if matches!(object.group, "apps" | "extensions") && matches!(object.kind, "StatefulSet" | "Deployment") {
+        if object.is_workload_controller() {
             return Self::plain(index, object);
         }
         None
     }
 
     fn operator_resource(index: usize, object: &Object<'d>) -> Option<Workload<'d>> {
-        let app = OPERATOR_KINDS.iter().find(|(kind, _)| *kind == object.kind)?.1;
+        let app = operator::app_of(object.kind)?;
         let spec = object.spec();
         let replicas_field = read_replicas(spec);
         let replicas = match replicas_field {
@@ -104,8 +68,7 @@ impl<'d> Workload<'d> {
             Replicas::Set(n, _) => Some(if n < 0 { 1 } else { n }),
             Replicas::Invalid(_) => None,
         };
-        let sharded = matches!(app, App::Prometheus | App::PrometheusAgent);
-        let shards = if sharded {
+        let shards = if app.is_sharded() {
             match spec.and_then(|s| s.get("shards")).and_then(Node::as_whole_number) {
                 Some(n) if n > 1 => n.min(MAX_SHARDS),
                 _ => 1,
@@ -116,49 +79,14 @@ impl<'d> Workload<'d> {
         let daemonset =
             app == App::PrometheusAgent && spec.and_then(|s| s.get("mode")).and_then(Node::as_str) == Some("DaemonSet");
 
-        let name = object.name.as_str();
         let mut labels = PodLabels::default();
-        if let Some(entries) = spec
-            .and_then(|s| s.path(&["podMetadata", "labels"]))
-            .and_then(Node::as_map)
-        {
-            for e in entries {
-                if let Some(v) = e.value.scalar_text() {
-                    labels.insert(&e.key, &v);
-                }
-            }
-        }
+        labels.insert_map(spec.and_then(|s| s.path(&["podMetadata", "labels"])));
         // The operator's own labels win over podMetadata.
-        match app {
-            App::Prometheus | App::PrometheusAgent => {
-                let app_name = if app == App::Prometheus {
-                    "prometheus"
-                } else {
-                    "prometheus-agent"
-                };
-                labels.insert("app.kubernetes.io/name", app_name);
-                labels.insert("app.kubernetes.io/instance", name);
-                labels.insert("app.kubernetes.io/managed-by", "prometheus-operator");
-                labels.insert("operator.prometheus.io/name", name);
-                if app == App::Prometheus {
-                    labels.insert("prometheus", name);
-                }
-                labels.any_value.push(VERSION_LABEL);
-            }
-            App::Alertmanager => {
-                labels.insert("alertmanager", name);
-                labels.insert("app.kubernetes.io/name", "alertmanager");
-                labels.insert("app.kubernetes.io/instance", name);
-                labels.insert("app.kubernetes.io/managed-by", "prometheus-operator");
-                labels.any_value.push(VERSION_LABEL);
-            }
-            App::ThanosRuler => {
-                labels.insert("thanos-ruler", name);
-                labels.insert("app.kubernetes.io/name", "thanos-ruler");
-                // Not in older operator docs, but makeSelectorLabels sets them.
-                labels.insert("app.kubernetes.io/instance", name);
-                labels.insert("app.kubernetes.io/managed-by", "prometheus-operator");
-            }
+        for (key, value) in operator::selector_labels(app, &object.name) {
+            labels.insert(key, &value);
+        }
+        if operator::carries_version_label(app) {
+            labels.any_value.push(VERSION_LABEL);
         }
         Some(Workload {
             object: index,
@@ -180,14 +108,10 @@ impl<'d> Workload<'d> {
             return None;
         }
         let spec = object.spec()?;
-        let containers = spec.path(&["template", "spec", "containers"]).and_then(Node::as_seq)?;
-        let (app, container) = containers.iter().find_map(|c| {
+        let (app, container) = object.containers().iter().find_map(|c| {
             let image = c.get("image").and_then(Node::as_str)?;
-            match image_name(image) {
-                "prometheus" => Some((App::Prometheus, c)),
-                "alertmanager" => Some((App::Alertmanager, c)),
-                _ => None,
-            }
+            let name = image_name(image);
+            APP_IMAGES.iter().find(|(n, _)| *n == name).map(|(_, app)| (*app, c))
         })?;
         let replicas_field = read_replicas(Some(spec));
         let replicas = match replicas_field {
@@ -196,13 +120,7 @@ impl<'d> Workload<'d> {
             Replicas::Invalid(_) => None,
         };
         let mut labels = PodLabels::default();
-        if let Some(entries) = spec.path(&["template", "metadata", "labels"]).and_then(Node::as_map) {
-            for e in entries {
-                if let Some(v) = e.value.scalar_text() {
-                    labels.insert(&e.key, &v);
-                }
-            }
-        }
+        labels.insert_map(spec.path(&["template", "metadata", "labels"]));
         // Shared by all pods of one revision, with a value known only in the cluster.
         labels.any_value.push(if object.kind == "Deployment" {
             UNKNOWN_VALUE_LABELS[1]
@@ -231,7 +149,7 @@ impl<'d> Workload<'d> {
     /// The labels of the pods of shard `shard`.
     pub fn pod_labels(&self, shard: i64) -> PodLabels {
         let mut labels = self.base_labels.clone();
-        if self.operator && matches!(self.app, App::Prometheus | App::PrometheusAgent) {
+        if self.operator && self.app.is_sharded() {
             labels.insert(SHARD_LABEL, &shard.to_string());
         }
         labels
@@ -279,29 +197,8 @@ impl<'d> Workload<'d> {
 
     /// Labels that pick out exactly this workload's pods, for fixes.
     pub fn identifying_labels(&self, object: &Object<'_>) -> Vec<(String, String)> {
-        let name = object.name.clone();
-        let pair = |k: &str, v: &str| (k.to_string(), v.to_string());
         if self.operator {
-            return match self.app {
-                App::Prometheus => vec![
-                    pair("app.kubernetes.io/name", "prometheus"),
-                    pair("app.kubernetes.io/instance", &name),
-                ],
-                App::PrometheusAgent => {
-                    vec![
-                        pair("app.kubernetes.io/name", "prometheus-agent"),
-                        pair("app.kubernetes.io/instance", &name),
-                    ]
-                }
-                App::Alertmanager => vec![
-                    pair("app.kubernetes.io/name", "alertmanager"),
-                    pair("app.kubernetes.io/instance", &name),
-                ],
-                App::ThanosRuler => vec![
-                    pair("app.kubernetes.io/name", "thanos-ruler"),
-                    pair("thanos-ruler", &name),
-                ],
-            };
+            return operator::identifying_labels(self.app, &object.name);
         }
         // A plain workload's own selector is what identifies its pods.
         let selector = object
@@ -325,6 +222,32 @@ impl<'d> Workload<'d> {
             .collect()
     }
 
+    /// The pods by name, for a workload backed by a StatefulSet (shard 0 of
+    /// a sharded Prometheus); `None` for a Deployment, whose pods have no
+    /// stable names.
+    pub fn statefulset_pods(&self, object: &Object<'_>) -> Option<StatefulSetPods> {
+        let replicas = self.replicas.unwrap_or(0);
+        let spec = object.spec();
+        if self.operator {
+            let service = spec
+                .and_then(|s| s.get("serviceName"))
+                .and_then(Node::as_str)
+                .filter(|s| !s.is_empty())
+                .unwrap_or(operator::governing_service(self.app));
+            return Some(StatefulSetPods {
+                set: operator::statefulset_name(self.app, &object.name, 0),
+                service: Some(service.to_string()),
+                namespace: object.namespace.clone(),
+                first_ordinal: 0,
+                replicas,
+            });
+        }
+        if object.kind != "StatefulSet" {
+            return None;
+        }
+        Some(StatefulSetPods::of_statefulset(object, replicas))
+    }
+
     /// The node holding the pod spec fields, if written.
     pub fn pod_spec(&self, object: &Object<'d>) -> Option<&'d Node> {
         object.root.path(self.pod_spec_keys)
@@ -339,16 +262,8 @@ impl<'d> Workload<'d> {
     }
 
     /// The words of the application container's command line.
-    pub fn command_line(&self) -> Vec<crate::containers::Arg<'d>> {
+    pub fn command_line(&self) -> Vec<Arg<'d>> {
         self.container.map(command_line).unwrap_or_default()
-    }
-
-    /// The minimum replicas the settings ask of this kind of workload.
-    pub fn required_replicas(&self, settings: &crate::settings::Settings) -> u32 {
-        match self.app {
-            App::Alertmanager => settings.alertmanager_min_replicas(),
-            _ => settings.min_replicas,
-        }
     }
 }
 
@@ -372,23 +287,23 @@ fn is_operator_generated(object: &Object<'_>) -> bool {
         .and_then(Node::as_seq)
         .is_some_and(|owners| {
             owners.iter().any(|o| {
-                o.get("apiVersion")
-                    .and_then(Node::as_str)
-                    .is_some_and(|v| v.starts_with("monitoring.coreos.com/"))
+                o.get("apiVersion").and_then(Node::as_str).is_some_and(|v| {
+                    v.strip_prefix(operator::GROUP)
+                        .is_some_and(|rest| rest.starts_with('/'))
+                })
             })
         });
     let managed = metadata
-        .and_then(|m| m.path(&["labels", "app.kubernetes.io/managed-by"]))
+        .and_then(|m| m.path(&["labels", operator::MANAGED_BY.0]))
         .and_then(Node::as_str)
-        == Some("prometheus-operator");
+        == Some(operator::MANAGED_BY.1);
     owned || managed
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::document::{Document, read_text};
-    use crate::yaml::ReadLimits;
+    use crate::read::{Document, ReadLimits, read_text};
 
     fn workload(yaml: &str) -> Option<(App, Option<i64>, i64, PodLabels)> {
         let docs: Vec<Document> = read_text("t.yaml", yaml, &ReadLimits::default()).unwrap();

@@ -2,44 +2,34 @@
 
 use super::{Emitter, Rule};
 use crate::finding::Severity;
-use crate::node::Node;
-use crate::scope::{PrometheusConfig, Scope};
-use crate::workload::App;
+use crate::model::Input;
+use crate::model::operator::{self, DEFAULT_REPLICA_LABEL, ReplicaLabel};
+use crate::model::prometheus_config::{PrometheusConfig, varies_per_pod};
+use crate::scope::Scope;
+use crate::settings::REPLICA_LABELS;
 
 pub const RULE: Rule = Rule {
     id: "replica-label",
     severity: Severity::Error,
     summary: "Each Prometheus replica adds an external label that differs per pod",
-    doc: "Replicas scrape the same targets. Thanos Query, Mimir/Cortex and other remote-write \
-backends deduplicate their series by an external label that names the replica; without it the \
-replicas' series collide (rejected as duplicates, or double-counted). The Prometheus Operator adds \
-`prometheus_replica: $(POD_NAME)` by default: `replicaExternalLabelName: \"\"` removes it (reported \
-for 2 or more replicas), and an `externalLabels` key with the replica label's name is ignored by the \
-operator (a warning). A raw prometheus.yml, always checked as an HA config, must hold one of the \
-setting `replicaLabels` (default prometheus_replica, replica, __replica__) in global.external_labels, \
-with a value that varies per pod: a `$` expansion such as `${POD_NAME}` (Prometheus 3 expands \
-environment variables in external labels; Prometheus 2 needs --enable-feature=expand-external-labels). \
-`$(POD_NAME)` is accepted too, but only prometheus-config-reloader's --config-envsubst-file expands \
-that form; Prometheus itself leaves it as written.",
-    bad_example: include_str!("replica_label/bad.yaml"),
-    good_example: include_str!("replica_label/good.yaml"),
+    doc: include_str!("doc.md"),
+    bad_example: include_str!("bad.yaml"),
+    good_example: include_str!("good.yaml"),
+    reads: &[Input::Workloads, Input::PrometheusConfigs],
+    lookups: &[],
+    settings: &[],
     check,
 };
 
-/// The operator's default replica label.
-pub const OPERATOR_REPLICA_LABEL: &str = "prometheus_replica";
-
 fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
     for workload in scope.workloads.iter().filter(|w| w.operator && w.is_replicated()) {
-        if !matches!(workload.app, App::Prometheus | App::PrometheusAgent) {
-            continue;
+        if !workload.app.is_sharded() {
+            continue; // Alertmanager has no replica label, Thanos Ruler a fixed one.
         }
         let object = scope.object(workload.object);
         let Some(spec) = object.spec() else { continue };
-        let name_field = spec.get("replicaExternalLabelName");
-        match name_field.map(|n| n.as_str()) {
-            Some(Some("")) => {
-                let node = name_field.map_or(spec, |n| n);
+        match operator::replica_label(workload.app, Some(spec)) {
+            ReplicaLabel::Cleared(node) => {
                 out.report(
                     object,
                     node.position,
@@ -48,12 +38,11 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
                         workload.replicas.unwrap_or(2),
                         object.display()
                     ),
-                    format!("remove spec.replicaExternalLabelName (the operator then adds {OPERATOR_REPLICA_LABEL}: $(POD_NAME))"),
+                    format!("remove spec.replicaExternalLabelName (the operator then adds {DEFAULT_REPLICA_LABEL}: $(POD_NAME))"),
                 );
             }
-            _ => {
-                let label = name_field.and_then(Node::as_str).unwrap_or(OPERATOR_REPLICA_LABEL);
-                if let Some(colliding) = spec.path(&["externalLabels", label]) {
+            ReplicaLabel::Named(label) => {
+                if let Some(colliding) = spec.path(&["externalLabels", &label]) {
                     out.warn(
                         object,
                         colliding.position,
@@ -64,6 +53,7 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
                     );
                 }
             }
+            ReplicaLabel::None => {}
         }
     }
     for config in &scope.prometheus_configs {
@@ -71,34 +61,11 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
     }
 }
 
-/// The replica label a raw config sets, with its value: the first of
-/// `replicaLabels` in global.external_labels that varies per pod, else the first present.
-pub fn config_replica_label<'d>(scope: &Scope<'_>, config: &PrometheusConfig<'d>) -> Option<(&'d str, &'d Node)> {
-    let labels = config.root.path(&["global", "external_labels"])?.as_map()?;
-    let present = || {
-        scope
-            .settings
-            .replica_labels
-            .iter()
-            .filter_map(|wanted| labels.iter().find(|e| &e.key == wanted))
-    };
-    // A constant `prometheus_replica` beside a per-pod `replica` is fine: one varying label is enough.
-    present()
-        .find(|e| varies_per_pod(&e.value))
-        .or_else(|| present().next())
-        .map(|e| (e.key.as_str(), &e.value))
-}
-
-/// Whether an external label's value differs between pods: it holds an
-/// environment expansion (`${POD_NAME}`, `$HOSTNAME`, or config-reloader's `$(POD_NAME)`).
-fn varies_per_pod(value: &Node) -> bool {
-    value.scalar_text().is_some_and(|text| text.contains('$'))
-}
-
 fn check_config(scope: &Scope<'_>, config: &PrometheusConfig<'_>, out: &mut Emitter<'_>) {
     let object = scope.object(config.object);
-    let wanted = scope.settings.replica_labels.join(", ");
-    match config_replica_label(scope, config) {
+    let replica_labels = scope.settings.get(&REPLICA_LABELS);
+    let wanted = replica_labels.join(", ");
+    match config.replica_label(&replica_labels) {
         None => out.report(
             object,
             config.position_of(&["global", "external_labels"]),
@@ -108,7 +75,7 @@ fn check_config(scope: &Scope<'_>, config: &PrometheusConfig<'_>, out: &mut Emit
             ),
             format!(
                 "add {}: ${{POD_NAME}} to global.external_labels, with POD_NAME set from metadata.name by the downward API",
-                scope.settings.replica_labels[0]
+                replica_labels.first().map_or(DEFAULT_REPLICA_LABEL, String::as_str)
             ),
         ),
         Some((label, value)) => {
@@ -131,14 +98,9 @@ fn check_config(scope: &Scope<'_>, config: &PrometheusConfig<'_>, out: &mut Emit
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::node::Position;
-    use crate::rules::testing::{examples_behave, of, of_with};
-    use crate::settings::Settings;
-
-    #[test]
-    fn examples() {
-        examples_behave(&RULE);
-    }
+    use crate::read::Position;
+    use crate::rules::testing::{of, of_with, settings};
+    use serde_json::json;
 
     #[test]
     fn both_bad_examples_point_at_their_lines() {
@@ -212,11 +174,7 @@ mod tests {
     fn replica_labels_setting_is_honoured() {
         let yaml = "global:\n  external_labels: {pod: \"${HOSTNAME}\"}\n";
         assert_eq!(of(&RULE, yaml).len(), 1);
-        let settings = Settings {
-            replica_labels: vec!["pod".into()],
-            ..Settings::default()
-        };
-        assert!(of_with(&RULE, yaml, &settings).is_empty());
+        assert!(of_with(&RULE, yaml, &settings(json!({"replicaLabels": ["pod"]}))).is_empty());
     }
 
     #[test]

@@ -3,8 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use promha_core::triage::{first_doubtful_line, looks_well_formed, split_documents};
-use promha_core::yaml::{ReadLimits, read_documents};
+use super::scan::{first_doubtful_line, looks_well_formed};
+use super::split::split_documents;
+use super::yaml::{ReadLimits, read_documents};
 
 fn corpus_files() -> Option<Vec<PathBuf>> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");

@@ -1,29 +1,39 @@
 //! pod-disruption-budget: voluntary evictions take one replica at a time.
 
-use super::{Emitter, Rule, flow_map};
+use super::{Emitter, Need, Rule, flow_map, namespaces};
 use crate::finding::Severity;
+use crate::model::Input;
+use crate::model::workload::Replicas;
 use crate::scope::Scope;
-use crate::workload::Replicas;
+use crate::settings::{DefaultValue, Kind, Setting, SettingDecl};
+
+/// Kept from promha 0.1: `false` is `rules: {pod-disruption-budget: off}`.
+pub static POD_DISRUPTION_BUDGET: Setting<bool> = Setting::new(SettingDecl {
+    key: "podDisruptionBudget",
+    doc: "deprecated: `false` is the same as `rules: {pod-disruption-budget: off}`",
+    kind: Kind::RuleSwitch("pod-disruption-budget"),
+    default: DefaultValue::Bool(true),
+    cli_only: false,
+});
 
 pub const RULE: Rule = Rule {
     id: "pod-disruption-budget",
     severity: Severity::Warning,
     summary: "Replicated workloads have a PodDisruptionBudget selecting their pods",
-    doc: "Anti-affinity protects against a node failing; a PodDisruptionBudget protects against the \
-voluntary evictions of node drains, cluster upgrades and autoscaler scale-downs, which otherwise may \
-evict every replica at once. Checked for workloads with 2 or more replicas: some PodDisruptionBudget \
-in the same namespace must select the pods of every shard (a null selector selects nothing; an empty \
-one selects every pod in the namespace). In admission the policy looks PodDisruptionBudgets up in the \
-cluster; the setting `podDisruptionBudget: false` turns the rule and the lookup off.",
-    bad_example: include_str!("pod_disruption_budget/bad.yaml"),
-    good_example: include_str!("pod_disruption_budget/good.yaml"),
+    doc: include_str!("doc.md"),
+    bad_example: include_str!("bad.yaml"),
+    good_example: include_str!("good.yaml"),
+    reads: &[Input::Workloads, Input::DisruptionBudgets],
+    lookups: &[Need {
+        api_version: "policy/v1",
+        kind: "PodDisruptionBudget",
+        namespaces: namespaces::of_replicated_workloads,
+    }],
+    settings: &[&POD_DISRUPTION_BUDGET.decl],
     check,
 };
 
 fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
-    if !scope.settings.pod_disruption_budget {
-        return;
-    }
     for workload in scope.workloads.iter().filter(|w| w.is_replicated()) {
         let object = scope.object(workload.object);
         if !scope.listed("PodDisruptionBudget", &object.namespace) {
@@ -57,8 +67,8 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::testing::{examples_behave, of, of_with};
-    use crate::settings::Settings;
+    use crate::rules::testing::{of, of_with, settings};
+    use serde_json::json;
 
     const AM: &str = "apiVersion: monitoring.coreos.com/v1\nkind: Alertmanager\nmetadata: {name: main, namespace: monitoring}\nspec: {replicas: 3}\n";
 
@@ -66,11 +76,6 @@ mod tests {
         format!(
             "---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {{name: am, namespace: {namespace}}}\nspec:\n  maxUnavailable: 1\n  selector: {selector}\n"
         )
-    }
-
-    #[test]
-    fn examples() {
-        examples_behave(&RULE);
     }
 
     #[test]
@@ -155,11 +160,11 @@ mod tests {
 
     #[test]
     fn the_setting_turns_it_off_and_single_replicas_need_none() {
-        let off = Settings {
-            pod_disruption_budget: false,
-            ..Settings::default()
-        };
-        assert!(of_with(&RULE, AM, &off).is_empty());
+        assert!(of_with(&RULE, AM, &settings(json!({"rules": {"pod-disruption-budget": "off"}}))).is_empty());
+        assert!(
+            of_with(&RULE, AM, &settings(json!({"podDisruptionBudget": false}))).is_empty(),
+            "the old switch"
+        );
         assert!(of(&RULE, &AM.replace("replicas: 3", "replicas: 1")).is_empty());
     }
 }

@@ -2,23 +2,47 @@
 
 use super::{Emitter, Rule};
 use crate::finding::Severity;
+use crate::model::workload::{Replicas, Workload};
+use crate::model::{App, Input};
 use crate::scope::Scope;
-use crate::workload::{App, Replicas};
+use crate::settings::{DefaultValue, Kind, Setting, SettingDecl, Settings};
+
+pub static MIN_REPLICAS: Setting<i64> = Setting::new(SettingDecl {
+    key: "minReplicas",
+    doc: "minimum pods per shard for Prometheus, PrometheusAgent and Thanos Ruler",
+    kind: Kind::Integer { min: 1, max: 1000 },
+    default: DefaultValue::Int(2),
+    cli_only: false,
+});
+
+pub static ALERTMANAGER_MIN_REPLICAS: Setting<i64> = Setting::new(SettingDecl {
+    key: "alertmanagerMinReplicas",
+    doc: "minimum Alertmanager replicas",
+    kind: Kind::Integer { min: 1, max: 1000 },
+    default: DefaultValue::SameAs(&MIN_REPLICAS.decl),
+    cli_only: false,
+});
 
 pub const RULE: Rule = Rule {
     id: "min-replicas",
     severity: Severity::Error,
     summary: "Prometheus, Alertmanager and Thanos Ruler run at least minReplicas pods (per shard)",
-    doc: "One pod is a single point of failure: while it is rescheduled after a node failure, a drain \
-or an upgrade, scraping and alerting (or notifications, or rule evaluation) stop. The operator runs \
-one pod when `replicas` is unset or negative, and so does a StatefulSet or Deployment. Prometheus and \
-PrometheusAgent replicas are counted per shard. The minimum is the setting `minReplicas` (default 2); \
-Alertmanager uses `alertmanagerMinReplicas`, which defaults to it. A PrometheusAgent in DaemonSet mode \
-runs one pod per node and is not checked.",
-    bad_example: include_str!("min_replicas/bad.yaml"),
-    good_example: include_str!("min_replicas/good.yaml"),
+    doc: include_str!("doc.md"),
+    bad_example: include_str!("bad.yaml"),
+    good_example: include_str!("good.yaml"),
+    reads: &[Input::Workloads],
+    lookups: &[],
+    settings: &[&MIN_REPLICAS.decl, &ALERTMANAGER_MIN_REPLICAS.decl],
     check,
 };
+
+/// The minimum replicas the settings ask of this kind of workload.
+fn required_replicas(workload: &Workload<'_>, settings: &Settings) -> i64 {
+    match workload.app {
+        App::Alertmanager => settings.get(&ALERTMANAGER_MIN_REPLICAS),
+        _ => settings.get(&MIN_REPLICAS),
+    }
+}
 
 fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
     for workload in &scope.workloads {
@@ -28,7 +52,7 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
         let Some(replicas) = workload.replicas else {
             continue;
         };
-        let required = i64::from(workload.required_replicas(scope.settings));
+        let required = required_replicas(workload, scope.settings);
         if replicas >= required {
             continue;
         }
@@ -73,14 +97,9 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::node::Position;
-    use crate::rules::testing::{examples_behave, of, of_with};
-    use crate::settings::Settings;
-
-    #[test]
-    fn examples() {
-        examples_behave(&RULE);
-    }
+    use crate::read::Position;
+    use crate::rules::testing::{of, of_with, settings};
+    use serde_json::json;
 
     #[test]
     fn unset_replicas_point_at_the_spec() {
@@ -107,11 +126,7 @@ mod tests {
     #[test]
     fn alertmanager_minimum_is_its_own_setting() {
         let yaml = "apiVersion: monitoring.coreos.com/v1\nkind: Alertmanager\nmetadata: {name: main}\nspec: {replicas: 2}\n---\napiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {name: k8s}\nspec: {replicas: 2}\n";
-        let settings = Settings {
-            alertmanager_min_replicas: Some(3),
-            ..Settings::default()
-        };
-        let found = of_with(&RULE, yaml, &settings);
+        let found = of_with(&RULE, yaml, &settings(json!({"alertmanagerMinReplicas": 3})));
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].resource.kind, "Alertmanager");
         assert_eq!(found[0].fix, "set spec.replicas: 3");
@@ -150,16 +165,11 @@ mod tests {
     fn ignore_annotation_and_exempt_namespaces() {
         let yaml = "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata:\n  name: k\n  namespace: dev\n  annotations: {promha.io/ignore: min-replicas}\n";
         assert!(of(&RULE, yaml).is_empty());
-        let settings = Settings {
-            allow_ignore_annotation: false,
-            ..Settings::default()
-        };
-        assert_eq!(of_with(&RULE, yaml, &settings).len(), 1);
-        let exempt = Settings {
-            exempt_namespaces: vec!["dev".into()],
-            allow_ignore_annotation: false,
-            ..Settings::default()
-        };
+        assert_eq!(
+            of_with(&RULE, yaml, &settings(json!({"allowIgnoreAnnotation": false}))).len(),
+            1
+        );
+        let exempt = settings(json!({"exemptNamespaces": ["dev"], "allowIgnoreAnnotation": false}));
         assert!(of_with(&RULE, yaml, &exempt).is_empty());
     }
 }

@@ -1,6 +1,6 @@
 //! Container images and command-line flags.
 
-use crate::node::Node;
+use crate::read::Node;
 
 /// The last path segment of an image's repository, without tag or digest:
 /// `quay.io/prometheus/prometheus:v3.1.0` → `prometheus`,
@@ -83,10 +83,27 @@ pub fn host_of(address: &str) -> &str {
     })
 }
 
+/// One key per Alertmanager address: `http://AM-0.am:9093/` and
+/// `am-0.am:9093` name the same one; an address without a port is its host.
+pub fn address_key(target: &str) -> String {
+    let host = host_of(target).to_ascii_lowercase();
+    let without_scheme = target.split_once("://").map_or(target, |(_, r)| r);
+    let port = without_scheme
+        .split(['/', '?', '#'])
+        .next()
+        .and_then(|authority| authority.rsplit_once(':'))
+        .map(|(_, p)| p)
+        .filter(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
+    match port {
+        Some(port) => format!("{host}:{port}"),
+        None => host,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::yaml::{ReadLimits, read_documents};
+    use crate::read::{ReadLimits, read_documents};
 
     #[test]
     fn image_names() {
@@ -133,5 +150,11 @@ mod tests {
         assert_eq!(host_of("https://user:pw@am.example.com"), "am.example.com");
         assert_eq!(host_of("[::1]:9093"), "::1");
         assert_eq!(host_of("dnssrv+_web._tcp.am.svc"), "dnssrv+_web._tcp.am.svc");
+    }
+
+    #[test]
+    fn address_keys() {
+        assert_eq!(address_key("http://AM-0.am:9093/api"), "am-0.am:9093");
+        assert_eq!(address_key("am"), "am", "no trailing colon without a port");
     }
 }

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::node::Node;
+use crate::read::Node;
 
 /// The labels a workload's pods carry.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -18,6 +18,15 @@ pub struct PodLabels {
 impl PodLabels {
     pub fn insert(&mut self, key: &str, value: &str) {
         self.labels.insert(key.to_string(), value.to_string());
+    }
+
+    /// Inserts the scalar entries of a label map as written (`labels: {...}`).
+    pub fn insert_map(&mut self, map: Option<&Node>) {
+        for entry in map.and_then(Node::as_map).unwrap_or_default() {
+            if let Some(value) = entry.value.scalar_text() {
+                self.insert(&entry.key, &value);
+            }
+        }
     }
 
     fn value(&self, key: &str) -> LabelValue<'_> {
@@ -191,7 +200,7 @@ impl fmt::Display for LabelSelector {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::yaml::{ReadLimits, read_documents};
+    use crate::read::{ReadLimits, read_documents};
 
     fn selector(yaml: &str) -> LabelSelector {
         LabelSelector::from_node(&read_documents(yaml, &ReadLimits::default()).unwrap()[0])

@@ -13,7 +13,7 @@ use std::fmt;
 
 use serde_saphyr::granit_parser::{ErrorKind, Event, Marker, Options, Parser, ScalarStyle, Span, Tag};
 
-use crate::node::{BlockOrigin, Entry, Node, Position, Value};
+use super::node::{BlockOrigin, Entry, Node, Position, Value};
 
 /// Bounds on what one call of [`read_documents`] may build.
 #[derive(Clone, Debug)]

@@ -3,28 +3,41 @@
 use std::collections::BTreeSet;
 
 use super::{Emitter, Rule};
-use crate::containers::{flag_values, host_of};
 use crate::finding::Severity;
-use crate::node::Node;
+use crate::model::containers::{flag_values, host_of};
+use crate::model::pods::{Host, StatefulSetPods};
+use crate::model::{App, Input};
 use crate::scope::Scope;
-use crate::workload::App;
 
 pub const RULE: Rule = Rule {
     id: "alertmanager-peers",
     severity: Severity::Error,
     summary: "Replicas of a plain Alertmanager StatefulSet or Deployment cluster with each other",
-    doc: "Alertmanager replicas only deduplicate notifications and share silences when they gossip \
-as one cluster. Clustering is on by default, but `--cluster.listen-address=` (empty) turns it off, \
-and without `--cluster.peer` the replicas never find each other: each then notifies on its own \
-(duplicate pages) and a silence set on one is unknown to the others. Per-pod peer names \
-(`<statefulset>-<ordinal>.<service>:9094`) must name every ordinal, so any replica can (re)join; a \
-name that is not per-pod, such as a headless Service resolving to all pods, counts for all. Checked for \
-plain StatefulSets and Deployments running alertmanager with 2 or more replicas (the operator \
-configures peers itself). Flags may be in command or args, as `--flag=value` or `--flag value`.",
-    bad_example: include_str!("alertmanager_peers/bad.yaml"),
-    good_example: include_str!("alertmanager_peers/good.yaml"),
+    doc: include_str!("doc.md"),
+    bad_example: include_str!("bad.yaml"),
+    good_example: include_str!("good.yaml"),
+    reads: &[Input::Workloads],
+    lookups: &[],
+    settings: &[],
     check,
 };
+
+/// `--cluster.peer=<pod>.<service>:9094` for every pod (up to a few); pods
+/// of a StatefulSet without a `serviceName` have no DNS names yet.
+fn all_peers(pods: &StatefulSetPods) -> String {
+    let peers = pods
+        .listed_ordinals()
+        .map(|i| match &pods.service {
+            Some(_) => format!("--cluster.peer={}:9094", pods.short_host(i)),
+            None => format!("--cluster.peer={}.<service>:9094", pods.pod_name(i)),
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    match pods.service {
+        Some(_) => peers,
+        None => format!("set spec.serviceName to a headless Service selecting these pods, then {peers}"),
+    }
+}
 
 fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
     for workload in scope
@@ -36,26 +49,7 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
         let Some(container) = workload.container else { continue };
         let replicas = workload.replicas.unwrap_or(0);
         let words = workload.command_line();
-        let service = object
-            .spec()
-            .and_then(|s| s.get("serviceName"))
-            .and_then(Node::as_str)
-            .unwrap_or("alertmanager");
-        let set = object.name.as_str();
-        // StatefulSet spec.ordinals.start shifts the pods' numbers (k8s 1.27+).
-        let first = object
-            .spec()
-            .and_then(|s| s.path(&["ordinals", "start"]))
-            .and_then(Node::as_whole_number)
-            .filter(|&n| n >= 0)
-            .unwrap_or(0);
-        let ordinals = first..first.saturating_add(replicas);
-        let all_peers = ordinals
-            .clone()
-            .take(10)
-            .map(|i| format!("--cluster.peer={set}-{i}.{service}:9094"))
-            .collect::<Vec<_>>()
-            .join(" ");
+        let pods = workload.statefulset_pods(object);
 
         if let Some((_, node)) = flag_values(&words, "--cluster.listen-address")
             .into_iter()
@@ -85,36 +79,36 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
                     "{} runs {replicas} Alertmanagers with no --cluster.peer: they never find each other, so each sends every notification itself (duplicate pages) and silences apply to one replica only.",
                     object.display()
                 ),
-                if object.kind == "StatefulSet" {
-                    format!("add {all_peers} to the container's args")
-                } else {
-                    "add --cluster.peer=<headless Service selecting these pods>:9094 to the container's args".to_string()
+                match &pods {
+                    Some(pods) => format!("add {} to the container's args", all_peers(pods)),
+                    None => "add --cluster.peer=<headless Service selecting these pods>:9094 to the container's args".to_string(),
                 },
             );
             continue;
         }
-        if object.kind != "StatefulSet" {
+        let Some(pods) = pods else {
             continue; // A Deployment's pods have no stable names to list.
-        }
-        let prefix = format!("{set}-");
+        };
         let mut named = BTreeSet::new();
         let mut covers_all = false;
         for (peer, _) in &peers {
-            let host = host_of(peer);
-            let first_label = host.split('.').next().unwrap_or(host);
-            match first_label.strip_prefix(&prefix).and_then(|o| o.parse::<i64>().ok()) {
-                Some(ordinal) => {
+            match pods.host(host_of(peer), &object.namespace) {
+                Host::Pod(ordinal) => {
                     named.insert(ordinal);
                 }
-                None => covers_all = true,
+                // A name not per pod, such as a headless Service, resolves to all of them.
+                Host::Other => covers_all = true,
+                // Named like a pod, but not how its DNS name is written: no peer.
+                Host::Unresolvable => {}
             }
         }
         if covers_all {
             continue;
         }
-        let missing: Vec<String> = ordinals
+        let missing: Vec<String> = pods
+            .ordinals()
             .filter(|i| !named.contains(i))
-            .map(|i| format!("{set}-{i}"))
+            .map(|i| pods.pod_name(i))
             .collect();
         if !missing.is_empty() {
             out.report(
@@ -126,7 +120,7 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
                     object.display(),
                     missing.join(", ")
                 ),
-                format!("list every replica: {all_peers}"),
+                format!("list every replica: {}", all_peers(&pods)),
             );
         }
     }
@@ -135,17 +129,12 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::testing::{examples_behave, of};
+    use crate::rules::testing::of;
 
     fn statefulset(kind: &str, replicas: u32, args: &str) -> String {
         format!(
             "apiVersion: apps/v1\nkind: {kind}\nmetadata: {{name: am, namespace: mon}}\nspec:\n  serviceName: am-peers\n  replicas: {replicas}\n  template:\n    spec:\n      containers:\n      - name: am\n        image: prom/alertmanager:v0.28.1\n        args: [{args}]\n"
         )
-    }
-
-    #[test]
-    fn examples() {
-        examples_behave(&RULE);
     }
 
     #[test]
@@ -249,6 +238,19 @@ mod tests {
     fn flags_in_command() {
         let yaml = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: am}\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n      - name: am\n        image: prom/alertmanager\n        command: [/bin/alertmanager, --cluster.peer=am-0.x:9094]\n";
         let found = of(&RULE, yaml);
+        assert!(
+            found[0].message.contains("names 0 of the 2 replicas"),
+            "{}",
+            found[0].message
+        );
+        assert!(
+            found[0].message.contains("not am-0, am-1"),
+            "am-0.x is no DNS name of a pod: {}",
+            found[0].message
+        );
+        assert!(found[0].fix.contains("set spec.serviceName"), "{}", found[0].fix);
+        let with_service = yaml.replace("  replicas: 2\n", "  replicas: 2\n  serviceName: x\n");
+        let found = of(&RULE, &with_service);
         assert!(found[0].message.contains("not am-1"), "{}", found[0].message);
     }
 }

@@ -1,0 +1,227 @@
+//! One admitted object: which related objects its check needs from the
+//! cluster (the union of what the enabled rules declare, see
+//! [`crate::Rule::lookups`]), and its check with what those lookups returned.
+
+use std::collections::BTreeSet;
+
+use crate::finding::Finding;
+use crate::model::Input;
+use crate::model::object::Object;
+use crate::model::prometheus_config::embedded_configs;
+use crate::read::Document;
+use crate::rules::{self, RULES};
+use crate::scope::Scope;
+use crate::settings::Settings;
+use crate::{CheckOptions, check};
+
+/// A namespace's objects of one kind.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Lookup {
+    pub api_version: &'static str,
+    pub kind: &'static str,
+    pub namespace: String,
+}
+
+/// Every kind a rule may ask to look up, `(apiVersion, kind)`, each once:
+/// the policy's metadata must list each as a context-aware resource.
+pub fn lookup_kinds() -> Vec<(&'static str, &'static str)> {
+    let kinds: BTreeSet<(&str, &str)> = RULES
+        .iter()
+        .flat_map(|r| r.lookups.iter().map(|n| (n.api_version, n.kind)))
+        .collect();
+    kinds.into_iter().collect()
+}
+
+/// The lookups that give the admitted document the scope its enabled rules
+/// need. None for an object in an exempt namespace.
+pub fn lookups_for(document: &Document, settings: &Settings) -> Vec<Lookup> {
+    let objects: Vec<Object<'_>> = Object::identify(0, document).into_iter().collect();
+    let Some(object) = objects.first() else {
+        return Vec::new();
+    };
+    if !object.standalone_config && settings.is_exempt(&object.namespace) {
+        return Vec::new();
+    }
+    let embedded = embedded_configs(&objects);
+    let options = CheckOptions::default();
+    let scope = Scope::new(&objects, &embedded, settings, &options, Input::ALL);
+    let mut lookups = BTreeSet::new();
+    for rule in rules::enabled(settings) {
+        for need in rule.lookups {
+            for namespace in (need.namespaces)(&scope) {
+                lookups.insert(Lookup {
+                    api_version: need.api_version,
+                    kind: need.kind,
+                    namespace,
+                });
+            }
+        }
+    }
+    lookups.into_iter().collect()
+}
+
+/// Checks an admitted object together with what its lookups returned.
+/// Findings are about the admitted object only; after a failed lookup, rules
+/// do not report that lookup's kind missing in its namespace. Should a lookup
+/// return the admitted object's stored copy (on UPDATE, when a lookup's kind
+/// is the admitted kind), it is left out so the object is not in scope twice.
+pub fn check_admitted(
+    admitted: Document,
+    related: Vec<Document>,
+    failed: &[Lookup],
+    settings: &Settings,
+) -> Vec<Finding> {
+    let identity = |document: &Document| {
+        Object::identify(0, document).map(|o| {
+            let (group, kind, namespace, name) = o.identity();
+            (
+                group.to_string(),
+                kind.to_string(),
+                namespace.to_string(),
+                name.to_string(),
+            )
+        })
+    };
+    let admitted_identity = identity(&admitted);
+    let mut documents = vec![admitted];
+    documents.extend(
+        related
+            .into_iter()
+            .filter(|d| admitted_identity.is_none() || identity(d) != admitted_identity),
+    );
+    let options = CheckOptions {
+        unlisted: failed
+            .iter()
+            .map(|l| (l.kind.to_string(), l.namespace.clone()))
+            .collect(),
+        ..CheckOptions::default()
+    };
+    check(&documents, settings, &options)
+        .into_iter()
+        .filter(|f| f.document == Some(0))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read::{ReadLimits, read_text};
+    use crate::rules::testing::settings;
+    use serde_json::json;
+
+    fn document(yaml: &str) -> Document {
+        read_text("t", yaml, &ReadLimits::default()).unwrap().remove(0)
+    }
+
+    const AM: &str = "apiVersion: monitoring.coreos.com/v1\nkind: Alertmanager\nmetadata: {name: main, namespace: mon}\nspec: {replicas: 2}\n";
+
+    fn rules_of(findings: &[Finding]) -> Vec<&str> {
+        findings.iter().map(|f| f.rule).collect()
+    }
+
+    #[test]
+    fn admitted_checks_report_only_on_the_admitted_object() {
+        let other = document(
+            &AM.replace("name: main", "name: other")
+                .replace("replicas: 2", "replicas: 1"),
+        );
+        let found = check_admitted(document(AM), vec![other], &[], &Settings::default());
+        assert!(!rules_of(&found).contains(&"min-replicas"), "{found:?}");
+        assert!(rules_of(&found).contains(&"pod-disruption-budget"), "{found:?}");
+        assert!(found.iter().all(|f| f.document == Some(0)));
+    }
+
+    #[test]
+    fn a_failed_lookup_silences_reports_of_absence() {
+        let failed = lookups_for(&document(AM), &Settings::default());
+        assert!(failed.iter().any(|l| l.kind == "PodDisruptionBudget"));
+        let found = check_admitted(document(AM), Vec::new(), &failed, &Settings::default());
+        assert!(!rules_of(&found).contains(&"pod-disruption-budget"), "{found:?}");
+        assert!(
+            rules_of(&found).contains(&"anti-affinity"),
+            "other rules still run: {found:?}"
+        );
+    }
+
+    #[test]
+    fn the_stored_copy_of_the_admitted_object_is_left_out() {
+        let stored = document(&AM.replace("replicas: 2", "replicas: 1"));
+        let found = check_admitted(document(AM), vec![stored], &[], &Settings::default());
+        assert!(!rules_of(&found).contains(&"min-replicas"), "{found:?}");
+    }
+
+    fn lookups(yaml: &str, settings: &Settings) -> Vec<(String, String)> {
+        lookups_for(&document(yaml), settings)
+            .into_iter()
+            .map(|l| (format!("{} {}", l.api_version, l.kind), l.namespace))
+            .collect()
+    }
+
+    #[test]
+    fn prometheus_looks_up_what_it_alerts_to() {
+        let yaml = "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {name: k, namespace: mon}\nspec:\n  replicas: 2\n  alerting:\n    alertmanagers: [{name: am, namespace: alerting}]\n";
+        let found = lookups(yaml, &Settings::default());
+        assert!(found.contains(&("v1 Service".into(), "alerting".into())));
+        assert!(found.contains(&("monitoring.coreos.com/v1 Alertmanager".into(), "alerting".into())));
+        assert!(found.contains(&("monitoring.coreos.com/v1 Alertmanager".into(), "mon".into())));
+        assert!(found.contains(&("policy/v1 PodDisruptionBudget".into(), "mon".into())));
+        let no_pdb = settings(json!({"rules": {"pod-disruption-budget": "off"}}));
+        assert!(
+            !lookups(yaml, &no_pdb)
+                .iter()
+                .any(|(k, _)| k.contains("PodDisruptionBudget"))
+        );
+        let no_alerting = settings(json!({"rules": {"alertmanagers-complete": "off"}}));
+        assert!(
+            !lookups(yaml, &no_alerting)
+                .iter()
+                .any(|(k, _)| k.contains("Alertmanager") || k.contains("Service")),
+            "a rule that is off looks nothing up"
+        );
+    }
+
+    #[test]
+    fn services_and_thanos_queries_look_up_prometheus() {
+        let service =
+            "apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: mon}\nspec: {selector: {app: p}}\n";
+        assert!(
+            lookups(service, &Settings::default())
+                .contains(&("monitoring.coreos.com/v1 Prometheus".into(), "mon".into()))
+        );
+        let no_selector = "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {}\n";
+        assert!(lookups(no_selector, &Settings::default()).is_empty());
+        let query = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: q, namespace: mon}\nspec:\n  template:\n    spec:\n      containers: [{name: q, image: thanos/thanos, args: [query]}]\n";
+        let found = lookups(query, &Settings::default());
+        assert!(
+            found.contains(&("monitoring.coreos.com/v1 ThanosRuler".into(), "mon".into())),
+            "{found:?}"
+        );
+        let off = settings(json!({"rules": {"query-replica-label": "off"}}));
+        assert!(lookups(query, &off).is_empty());
+    }
+
+    #[test]
+    fn every_lookup_is_of_a_declared_kind() {
+        let kinds = lookup_kinds();
+        for yaml in [
+            "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {name: k}\nspec:\n  replicas: 2\n  alerting:\n    alertmanagers: [{name: am}]\n",
+            AM,
+        ] {
+            for lookup in lookups_for(&document(yaml), &Settings::default()) {
+                assert!(kinds.contains(&(lookup.api_version, lookup.kind)), "{lookup:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn config_holders_look_up_alertmanagers_and_others_nothing() {
+        let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: mon}\ndata:\n  prometheus.yml: |\n    alerting:\n      alertmanagers: []\n";
+        assert!(
+            lookups(cm, &Settings::default()).contains(&("monitoring.coreos.com/v1 Alertmanager".into(), "mon".into()))
+        );
+        let plain = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\n";
+        assert!(lookups(plain, &Settings::default()).is_empty());
+        let exempt = settings(json!({"exemptNamespaces": ["mon"]}));
+        assert!(lookups(cm, &exempt).is_empty());
+    }
+}

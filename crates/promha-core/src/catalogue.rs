@@ -1,0 +1,231 @@
+//! What the rules and settings look like to people: the README's tables,
+//! `promha rules` and `explain`, SARIF rule help, the web page's catalogue
+//! and settings form. All of it is rendered from the declarations, here.
+
+use std::fmt::Write as _;
+
+use serde_json::{Value as Json, json};
+
+use crate::read::{ReadLimits, read_documents};
+use crate::rules::{RULES, Rule, catalog};
+use crate::settings::{self, Settings, SettingsError};
+
+impl Settings {
+    /// Parses and validates settings (the policy's JSON settings, or a
+    /// `.promha.yaml` read into the same shape); `null` gives the defaults.
+    pub fn from_json(value: &Json) -> Result<Settings, SettingsError> {
+        Settings::parse(value, &catalog())
+    }
+
+    /// Parses a YAML (or JSON) settings document, as in `.promha.yaml`; an
+    /// empty document gives the defaults.
+    pub fn from_yaml(text: &str) -> Result<Settings, SettingsError> {
+        let docs = read_documents(text, &ReadLimits::default()).map_err(|e| SettingsError {
+            problems: vec![format!("cannot read settings: {e}")],
+        })?;
+        match docs.as_slice() {
+            [] => Ok(Settings::default()),
+            [doc] => Settings::from_json(&doc.to_json()),
+            _ => Err(SettingsError {
+                problems: vec!["settings must be a single YAML document".to_string()],
+            }),
+        }
+    }
+
+    /// Overrides one rule's level (`--rule id=level`).
+    pub fn set_level(&mut self, rule: &str, level: &str) -> Result<(), SettingsError> {
+        self.set_rule_level(rule, level, &catalog())
+    }
+
+    /// Every setting with its value (the defaults filled in).
+    pub fn to_full_json(&self) -> Json {
+        self.to_json(&catalog())
+    }
+
+    /// The `exclude` globs (`.promha.yaml`), for the CLI's walk.
+    pub fn exclude(&self) -> Vec<String> {
+        self.get(&settings::EXCLUDE)
+    }
+}
+
+/// The JSON Schema of the settings (`schema/promha.schema.json`).
+pub fn settings_schema() -> Json {
+    settings::json_schema(&catalog())
+}
+
+/// The README's settings table.
+pub fn settings_table() -> String {
+    settings::markdown_table(&catalog())
+}
+
+/// The README's rules table (`promha rules --format markdown`).
+pub fn rules_table() -> String {
+    let mut out = String::from("| Rule | Default severity | Summary |\n| --- | --- | --- |\n");
+    for rule in RULES {
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} |",
+            rule.id,
+            rule.severity.as_str(),
+            rule.summary.replace('|', "\\|").replace('\n', " ")
+        );
+    }
+    out
+}
+
+/// The catalogue as JSON, for `promha rules --format json` and the web page:
+/// `[{id, severity, summary, doc, badExample, goodExample, settings}]`.
+pub fn catalogue_json() -> Json {
+    RULES
+        .iter()
+        .map(|rule| {
+            json!({
+                "id": rule.id,
+                "severity": rule.severity,
+                "summary": rule.summary,
+                "doc": rule.doc,
+                "badExample": rule.bad_example,
+                "goodExample": rule.good_example,
+                "settings": rule.settings.iter().map(|s| s.key).collect::<Vec<_>>(),
+            })
+        })
+        .collect()
+}
+
+/// The settings a rule reads, for its help: its own, by key.
+fn settings_line(rule: &Rule) -> String {
+    if rule.settings.is_empty() {
+        return String::new();
+    }
+    let keys: Vec<String> = rule.settings.iter().map(|s| format!("`{}`", s.key)).collect();
+    format!("\n\nSettings: {}.", keys.join(", "))
+}
+
+/// A rule's help as plain text: summary, doc, its settings, the setup it
+/// reports and the same setup fixed. `promha explain` and SARIF show it.
+pub fn help_text(rule: &Rule) -> String {
+    format!(
+        "{} (default severity: {})\n\n{}\n\n{}{}\n\nReported:\n\n{}\n\nFixed:\n\n{}\n",
+        rule.id,
+        rule.severity.as_str(),
+        rule.summary,
+        wrap(rule.doc.trim(), 80),
+        settings_line(rule),
+        indent(rule.bad_example.trim_end(), "    "),
+        indent(rule.good_example.trim_end(), "    ")
+    )
+}
+
+/// The same help as Markdown, for SARIF's `help.markdown`.
+pub fn help_markdown(rule: &Rule) -> String {
+    format!(
+        "**{}**\n\n{}{}\n\nReported:\n\n```yaml\n{}\n```\n\nFixed:\n\n```yaml\n{}\n```\n",
+        rule.summary,
+        rule.doc.trim(),
+        settings_line(rule),
+        rule.bad_example.trim_end(),
+        rule.good_example.trim_end()
+    )
+}
+
+fn indent(text: &str, prefix: &str) -> String {
+    text.lines()
+        .map(|l| {
+            if l.is_empty() {
+                String::new()
+            } else {
+                format!("{prefix}{l}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Wraps text at spaces to lines of at most `width` characters (longer words
+/// stay whole); paragraphs (blank lines) are kept, single line breaks joined.
+fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    for (i, paragraph) in text.split("\n\n").enumerate() {
+        if i > 0 {
+            out.push_str("\n\n");
+        }
+        let mut line_len = 0;
+        for word in paragraph.split_whitespace() {
+            let len = word.chars().count();
+            if line_len > 0 && line_len + 1 + len > width {
+                out.push('\n');
+                line_len = 0;
+            } else if line_len > 0 {
+                out.push(' ');
+                line_len += 1;
+            }
+            out.push_str(word);
+            line_len += len;
+        }
+    }
+    out
+}
+
+/// A rule's help by id, or (as the error) the list of rule ids with a
+/// suggestion for a typo.
+pub fn explain(id: &str) -> Result<String, String> {
+    match crate::rule(id) {
+        Some(rule) => Ok(help_text(rule)),
+        None => {
+            let (closest, ids) = crate::rules::unknown_rule_help(id);
+            let hint = closest.map(|s| format!("; did you mean '{s}'?")).unwrap_or_default();
+            Err(format!("unknown rule '{id}'{hint}\nrules: {ids}"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrapping_keeps_words_width_and_paragraphs() {
+        assert_eq!(wrap("aaa bbb ccc ddd", 7), "aaa bbb\nccc ddd");
+        assert_eq!(wrap("averyveryverylongword x", 5), "averyveryverylongword\nx");
+        assert_eq!(wrap("a\nb\n\nc", 80), "a b\n\nc");
+    }
+
+    #[test]
+    fn help_names_the_rule_its_settings_and_examples() {
+        let rule = crate::rule("min-replicas").unwrap();
+        let help = help_text(rule);
+        assert!(help.starts_with("min-replicas (default severity: error)"), "{help}");
+        assert!(help.contains("`minReplicas`"), "{help}");
+        assert!(help.contains(&indent(rule.bad_example.lines().next().unwrap(), "    ")));
+        assert!(help_markdown(rule).contains("```yaml"));
+        let unknown = explain("min-replica").unwrap_err();
+        assert!(unknown.contains("did you mean 'min-replicas'"), "{unknown}");
+    }
+
+    #[test]
+    fn every_rule_and_setting_is_in_the_tables() {
+        for rule in RULES {
+            assert!(rules_table().contains(&format!("| `{}` |", rule.id)));
+        }
+        for setting in catalog().settings {
+            assert!(settings_table().contains(&format!("| `{}` |", setting.key)));
+        }
+    }
+
+    /// `schema/promha.schema.json` is generated from the declarations:
+    /// `PROMHA_BLESS=1 cargo test` writes it again.
+    #[test]
+    fn the_committed_schema_is_the_generated_one() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schema/promha.schema.json");
+        let generated = format!("{}\n", serde_json::to_string_pretty(&settings_schema()).unwrap());
+        if std::env::var_os("PROMHA_BLESS").is_some() {
+            std::fs::write(&path, &generated).unwrap();
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == generated,
+            "{} is out of date: run PROMHA_BLESS=1 cargo test -p promha-core",
+            path.display()
+        );
+    }
+}

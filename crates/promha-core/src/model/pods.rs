@@ -1,0 +1,167 @@
+//! The stable names of a StatefulSet's pods, and how they resolve: pod
+//! `<set>-<ordinal>` is `<pod>.<serviceName>.<namespace>.svc` through the
+//! StatefulSet's governing (headless) Service, and through no other.
+//! Ordinals start at `spec.ordinals.start` (Kubernetes 1.27+), else 0.
+
+use std::ops::Range;
+
+use super::object::Object;
+use crate::read::Node;
+
+/// Pods listed in fixes at most: a longer list helps nobody.
+pub const LISTED_PODS: i64 = 10;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatefulSetPods {
+    pub set: String,
+    /// `spec.serviceName`; without it the pods have no DNS names.
+    pub service: Option<String>,
+    pub namespace: String,
+    pub first_ordinal: i64,
+    pub replicas: i64,
+}
+
+/// What a host name says about a StatefulSet's pods.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Host {
+    /// The DNS name of the pod with this ordinal.
+    Pod(i64),
+    /// Named like one of the pods, but under another Service (or with none,
+    /// or in another namespace), so it does not resolve to it.
+    Unresolvable,
+    /// Not named after a pod of this StatefulSet: a Service, another set…
+    Other,
+}
+
+impl StatefulSetPods {
+    /// A plain StatefulSet's pods.
+    pub fn of_statefulset(object: &Object<'_>, replicas: i64) -> StatefulSetPods {
+        let spec = object.spec();
+        let first_ordinal = spec
+            .and_then(|s| s.path(&["ordinals", "start"]))
+            .and_then(Node::as_whole_number)
+            .filter(|&n| n >= 0)
+            .unwrap_or(0);
+        StatefulSetPods {
+            set: object.name.clone(),
+            service: spec
+                .and_then(|s| s.get("serviceName"))
+                .and_then(Node::as_str)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string),
+            namespace: object.namespace.clone(),
+            first_ordinal,
+            replicas: replicas.max(0),
+        }
+    }
+
+    pub fn ordinals(&self) -> Range<i64> {
+        self.first_ordinal..self.first_ordinal.saturating_add(self.replicas)
+    }
+
+    pub fn pod_name(&self, ordinal: i64) -> String {
+        format!("{}-{ordinal}", self.set)
+    }
+
+    /// `<pod>.<service>` as peers in the pod's own namespace write it, or
+    /// the bare pod name when the set has no Service.
+    pub fn short_host(&self, ordinal: i64) -> String {
+        match &self.service {
+            Some(service) => format!("{}.{service}", self.pod_name(ordinal)),
+            None => self.pod_name(ordinal),
+        }
+    }
+
+    /// `<pod>.<service>.<namespace>.svc`, resolvable from any namespace.
+    pub fn qualified_host(&self, ordinal: i64) -> String {
+        format!("{}.{}.svc", self.short_host(ordinal), self.namespace)
+    }
+
+    /// The first [`LISTED_PODS`] ordinals, for fixes that list every pod.
+    pub fn listed_ordinals(&self) -> Range<i64> {
+        let ordinals = self.ordinals();
+        ordinals.start..ordinals.end.min(ordinals.start.saturating_add(LISTED_PODS))
+    }
+
+    /// How `host` (`am-0.am`, `am-0.am.mon.svc.cluster.local`, `am`) relates
+    /// to these pods, seen from `from_namespace` (where a short name resolves).
+    pub fn host(&self, host: &str, from_namespace: &str) -> Host {
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        let mut labels = host.split('.');
+        let pod = labels.next().unwrap_or_default();
+        let Some(ordinal) = pod
+            .strip_prefix(&format!("{}-", self.set.to_ascii_lowercase()))
+            .and_then(|n| n.parse::<i64>().ok())
+            .filter(|n| n.to_string().len() == pod.len() - self.set.len() - 1)
+        else {
+            return Host::Other;
+        };
+        let service = labels.next();
+        let namespace = labels.next();
+        let rest: Vec<&str> = labels.collect();
+        let under_service = match (&self.service, service) {
+            (Some(own), Some(given)) => own.eq_ignore_ascii_case(given),
+            _ => false,
+        };
+        let namespace_ok = match namespace {
+            None => from_namespace.eq_ignore_ascii_case(&self.namespace),
+            Some(ns) => ns.eq_ignore_ascii_case(&self.namespace),
+        };
+        let suffix_ok = matches!(rest.first(), None | Some(&"svc"));
+        if under_service && namespace_ok && suffix_ok && self.ordinals().contains(&ordinal) {
+            Host::Pod(ordinal)
+        } else {
+            Host::Unresolvable
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pods(start: i64) -> StatefulSetPods {
+        StatefulSetPods {
+            set: "am".into(),
+            service: Some("am-peers".into()),
+            namespace: "mon".into(),
+            first_ordinal: start,
+            replicas: 3,
+        }
+    }
+
+    #[test]
+    fn names_and_dns() {
+        let p = pods(1);
+        assert_eq!(p.ordinals(), 1..4);
+        assert_eq!(p.short_host(1), "am-1.am-peers");
+        assert_eq!(p.qualified_host(3), "am-3.am-peers.mon.svc");
+    }
+
+    #[test]
+    fn hosts_resolve_only_under_the_governing_service() {
+        let p = pods(0);
+        assert_eq!(p.host("am-0.am-peers", "mon"), Host::Pod(0));
+        assert_eq!(p.host("AM-2.am-peers.mon.svc.cluster.local", "other"), Host::Pod(2));
+        assert_eq!(p.host("am-0.am-peers.other.svc", "mon"), Host::Unresolvable);
+        assert_eq!(
+            p.host("am-1.alertmanager", "mon"),
+            Host::Unresolvable,
+            "another Service"
+        );
+        assert_eq!(p.host("am-1", "mon"), Host::Unresolvable, "a bare pod name");
+        assert_eq!(
+            p.host("am-0.am-peers", "other"),
+            Host::Unresolvable,
+            "short name from elsewhere"
+        );
+        assert_eq!(p.host("am-7.am-peers", "mon"), Host::Unresolvable, "no such ordinal");
+        assert_eq!(p.host("am-peers.mon.svc", "mon"), Host::Other);
+        assert_eq!(p.host("amx-0.am-peers", "mon"), Host::Other);
+        assert_eq!(
+            p.host("am-01.am-peers", "mon"),
+            Host::Other,
+            "not an ordinal as Kubernetes writes it"
+        );
+    }
+}
