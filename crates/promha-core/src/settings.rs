@@ -60,6 +60,11 @@ pub struct Settings {
     pub exempt_namespaces: Vec<String>,
     pub allow_ignore_annotation: bool,
     pub pod_disruption_budget: bool,
+    /// Gitignore-style globs of paths the CLI does not lint, relative to the
+    /// settings file's directory; the CLI checks their syntax. Admission
+    /// and the web page have no paths and ignore it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exclude: Vec<String>,
 }
 
 impl Default for Settings {
@@ -76,6 +81,7 @@ impl Default for Settings {
             exempt_namespaces: Vec::new(),
             allow_ignore_annotation: true,
             pod_disruption_budget: true,
+            exclude: Vec::new(),
         }
     }
 }
@@ -104,6 +110,7 @@ const KEYS: &[&str] = &[
     "exemptNamespaces",
     "allowIgnoreAnnotation",
     "podDisruptionBudget",
+    "exclude",
 ];
 
 /// Replicas beyond this are certainly a typo, and would make messages absurd.
@@ -215,6 +222,7 @@ impl Settings {
                 "exemptNamespaces" => string_list(value).map(|n| settings.exempt_namespaces = n),
                 "allowIgnoreAnnotation" => boolean(value).map(|b| settings.allow_ignore_annotation = b),
                 "podDisruptionBudget" => boolean(value).map(|b| settings.pod_disruption_budget = b),
+                "exclude" => string_list(value).map(|globs| settings.exclude = globs),
                 unknown => Err(format!("unknown setting; known settings are {}", KEYS.join(", "))).map_err(|m| {
                     match suggest(unknown, KEYS.iter().copied()) {
                         Some(s) => format!("did you mean `{s}`? {m}"),
@@ -369,7 +377,8 @@ mod tests {
             "rules": {"pod-disruption-budget": "off", "persistent-storage": "error"},
             "exemptNamespaces": ["kube-system"],
             "allowIgnoreAnnotation": false,
-            "podDisruptionBudget": false
+            "podDisruptionBudget": false,
+            "exclude": ["charts/**"]
         }))
         .unwrap();
         assert_eq!(s.min_replicas, 3);
@@ -386,6 +395,8 @@ mod tests {
         assert!(s.is_exempt("kube-system"));
         assert!(!s.allow_ignore_annotation);
         assert!(!s.pod_disruption_budget);
+        assert_eq!(s.exclude, vec!["charts/**"]);
+        assert!(problems(json!({"exclude": "charts/**"})).contains("`exclude` must be a list of strings"));
     }
 
     #[test]
