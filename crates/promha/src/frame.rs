@@ -206,6 +206,21 @@ mod tests {
     }
 
     #[test]
+    fn odd_lines_render_without_panicking() {
+        for (line, column) in [
+            ("short", 40),
+            ("", 1),
+            ("\tkey: value", 2),
+            ("\u{1b}[31mx: 1", 1),
+            ("日本語: 値", 5),
+        ] {
+            let frame = render(line, 3, column, Level::WARNING, &Renderer::plain());
+            assert!(frame.contains("3 |"), "{line:?}: {frame}");
+            assert!(frame.contains('^'), "{line:?}: {frame}");
+        }
+    }
+
+    #[test]
     fn long_lines_are_trimmed_around_the_field() {
         let line = format!(
             "{{\"pad\": \"{}\", \"replicas\": 1, \"tail\": \"{}\"}}",
