@@ -105,9 +105,7 @@ fn settings_line(rule: &Rule) -> String {
 /// reports and the same setup fixed. `promha explain` and SARIF show it.
 pub fn help_text(rule: &Rule) -> String {
     format!(
-        "{} (default severity: {})\n\n{}\n\n{}{}\n\nReported:\n\n{}\n\nFixed:\n\n{}\n",
-        rule.id,
-        rule.severity.as_str(),
+        "{}\n\n{}{}\n\nReported:\n\n{}\n\nFixed:\n\n{}\n",
         rule.summary,
         wrap(rule.doc.trim(), 80),
         settings_line(rule),
@@ -166,17 +164,30 @@ fn wrap(text: &str, width: usize) -> String {
     out
 }
 
-/// A rule's help by id, or (as the error) the list of rule ids with a
-/// suggestion for a typo.
-pub fn explain(id: &str) -> Result<String, String> {
-    match crate::rule(id) {
-        Some(rule) => Ok(help_text(rule)),
-        None => {
-            let (closest, ids) = crate::rules::unknown_rule_help(id);
-            let hint = closest.map(|s| format!("; did you mean '{s}'?")).unwrap_or_default();
-            Err(format!("unknown rule '{id}'{hint}\nrules: {ids}"))
-        }
-    }
+/// For an id that names no rule: the closest rule id, if one is close
+/// enough to be a typo, and every id, for the message.
+pub fn unknown_rule_help(id: &str) -> (Option<&'static str>, String) {
+    crate::rules::unknown_rule_help(id)
+}
+
+/// A rule by id; an unknown id is an error listing the rules, with the
+/// closest one suggested for a typo.
+pub fn find_rule(id: &str) -> Result<&'static Rule, String> {
+    crate::rule(id).ok_or_else(|| {
+        let (closest, ids) = unknown_rule_help(id);
+        let hint = closest.map(|s| format!("; did you mean '{s}'?")).unwrap_or_default();
+        format!("unknown rule '{id}'{hint}\nrules: {ids}")
+    })
+}
+
+/// `promha explain`: the rule's id and default severity, then its help.
+pub fn explain(rule: &Rule) -> String {
+    format!(
+        "{} (default severity: {})\n\n{}",
+        rule.id,
+        rule.severity.as_str(),
+        help_text(rule)
+    )
 }
 
 #[cfg(test)]
@@ -193,12 +204,12 @@ mod tests {
     #[test]
     fn help_names_the_rule_its_settings_and_examples() {
         let rule = crate::rule("min-replicas").unwrap();
-        let help = help_text(rule);
+        let help = explain(rule);
         assert!(help.starts_with("min-replicas (default severity: error)"), "{help}");
         assert!(help.contains("`minReplicas`"), "{help}");
         assert!(help.contains(&indent(rule.bad_example.lines().next().unwrap(), "    ")));
         assert!(help_markdown(rule).contains("```yaml"));
-        let unknown = explain("min-replica").unwrap_err();
+        let unknown = find_rule("min-replica").unwrap_err();
         assert!(unknown.contains("did you mean 'min-replicas'"), "{unknown}");
     }
 

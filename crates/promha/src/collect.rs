@@ -1,12 +1,17 @@
 //! Finds and reads the files to lint: paths as given, directories walked in
-//! sorted order, standard input for `-`.
+//! sorted order with the `ignore` crate (ripgrep's walker), standard input
+//! for `-`.
 
 use std::collections::HashSet;
 use std::fs::{self, File};
 use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use ignore::WalkBuilder;
 
 use crate::args::Input;
+use crate::exclude::Excludes;
 
 /// Files larger than this are refused, so a huge file cannot exhaust memory.
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
@@ -16,6 +21,15 @@ pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 pub struct SourceFile {
     pub name: String,
     pub bytes: Vec<u8>,
+}
+
+impl SourceFile {
+    /// The text, when the bytes are UTF-8, without a byte order mark (as the
+    /// core reads it, so that columns agree).
+    pub fn text(&self) -> Option<&str> {
+        let text = std::str::from_utf8(&self.bytes).ok()?;
+        Some(text.strip_prefix('\u{feff}').unwrap_or(text))
+    }
 }
 
 /// What was found: the files in order, and the problems met on the way.
@@ -40,29 +54,42 @@ pub fn is_lintable(path: &Path) -> bool {
         || matches!(lower.as_str(), "prometheus.yml" | "prometheus.yaml")
 }
 
-/// Whether a directory walk leaves this entry out.
+/// Whether a directory walk leaves this entry out whatever the ignore files
+/// say (hidden entries are left out by the walker itself).
 fn is_skipped(name: &std::ffi::OsStr) -> bool {
-    let name = name.to_string_lossy();
-    name.starts_with('.') || name == "node_modules"
+    name == "node_modules"
+}
+
+/// How a walk chooses files beyond their names.
+#[derive(Clone, Debug, Default)]
+pub struct WalkOptions {
+    pub excludes: Arc<Excludes>,
+    /// Whether `excludes` applies to paths named on the command line too.
+    pub force_exclude: bool,
 }
 
 /// Collects the inputs' files. `stdin` is read for `-` (once, however often
 /// it is named).
-pub fn collect(inputs: &[Input], stdin_name: &str, stdin: &mut dyn Read) -> Collected {
-    let mut walker = Walker::default();
+pub fn collect(inputs: &[Input], stdin_name: &str, stdin: &mut dyn Read, options: &WalkOptions) -> Collected {
+    let mut walker = Walker {
+        options,
+        out: Collected::default(),
+        seen_files: HashSet::new(),
+    };
     let mut stdin_read = false;
     for input in inputs {
         match input {
             Input::Stdin => {
-                if !stdin_read {
-                    stdin_read = true;
-                    match read_bounded(stdin, stdin_name, None) {
-                        Ok(bytes) => walker.out.files.push(SourceFile {
-                            name: stdin_name.to_string(),
-                            bytes,
-                        }),
-                        Err(e) => walker.out.errors.push(e),
-                    }
+                if stdin_read || walker.force_excluded(Path::new(stdin_name), false) {
+                    continue;
+                }
+                stdin_read = true;
+                match read_bounded(stdin, stdin_name, None) {
+                    Ok(bytes) => walker.out.files.push(SourceFile {
+                        name: stdin_name.to_string(),
+                        bytes,
+                    }),
+                    Err(e) => walker.out.errors.push(e),
                 }
             }
             Input::Path(path) => walker.path(path),
@@ -71,21 +98,29 @@ pub fn collect(inputs: &[Input], stdin_name: &str, stdin: &mut dyn Read) -> Coll
     walker.out
 }
 
-#[derive(Default)]
-struct Walker {
+struct Walker<'a> {
+    options: &'a WalkOptions,
     out: Collected,
-    /// Canonical paths of the files read and the directories walked, so a
-    /// file named twice is read once and symlink loops end.
+    /// Canonical paths of the files read, so a file named twice (or met
+    /// again through a symbolic link) is read once.
     seen_files: HashSet<PathBuf>,
-    seen_dirs: HashSet<PathBuf>,
 }
 
-impl Walker {
-    /// A path given on the command line: a file is read whatever its name.
+impl Walker<'_> {
+    fn force_excluded(&self, path: &Path, is_dir: bool) -> bool {
+        self.options.force_exclude && self.options.excludes.excludes_path(path, is_dir)
+    }
+
+    /// A path given on the command line: a file is read whatever its name
+    /// and whatever the ignore files and excludes say (unless
+    /// `--force-exclude`).
     fn path(&mut self, path: &Path) {
         let shown = display(path);
         match fs::metadata(path) {
             Ok(meta) if meta.is_dir() => {
+                if self.force_excluded(path, true) {
+                    return;
+                }
                 let before = self.out.files.len();
                 self.dir(path);
                 if self.out.files.len() == before {
@@ -94,7 +129,11 @@ impl Walker {
                         .push(format!("{shown}: no YAML or JSON files found in this directory"));
                 }
             }
-            Ok(_) => self.file(path, shown),
+            Ok(_) => {
+                if !self.force_excluded(path, false) {
+                    self.file(path, shown)
+                }
+            }
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 let broken_link = fs::symlink_metadata(path).is_ok();
                 self.out.errors.push(if broken_link {
@@ -107,57 +146,56 @@ impl Walker {
         }
     }
 
+    /// Walks a directory in sorted order, as ripgrep does by default:
+    /// `.ignore` files everywhere; `.gitignore`, `.git/info/exclude` and git's
+    /// global excludes file inside a git repository; hidden entries skipped;
+    /// symbolic links followed, and loops left.
     fn dir(&mut self, dir: &Path) {
-        let shown = display(dir);
-        match fs::canonicalize(dir) {
-            Ok(canonical) => {
-                // Walked already: a symlink loop, or a directory named twice.
-                if !self.seen_dirs.insert(canonical) {
-                    return;
-                }
-            }
-            Err(e) => {
-                self.out.errors.push(format!("{shown}: {}", io_message(&e)));
-                return;
-            }
-        }
-        let entries = match fs::read_dir(dir) {
-            Ok(entries) => entries,
-            Err(e) => {
-                self.out.errors.push(format!("{shown}: {}", io_message(&e)));
-                return;
-            }
-        };
-        let mut names = Vec::new();
-        for entry in entries {
+        let excludes = Arc::clone(&self.options.excludes);
+        let walk = WalkBuilder::new(dir)
+            .standard_filters(true)
+            .require_git(true)
+            .follow_links(true)
+            .sort_by_file_name(|a, b| a.cmp(b))
+            .filter_entry(move |entry| {
+                !is_skipped(entry.file_name())
+                    && !excludes.excludes_entry(entry.path(), entry.file_type().is_some_and(|t| t.is_dir()))
+            })
+            .build();
+        for entry in walk {
             match entry {
-                Ok(entry) => names.push(entry.file_name()),
-                Err(e) => self.out.errors.push(format!("{shown}: {}", io_message(&e))),
-            }
-        }
-        names.sort();
-        for name in names {
-            if is_skipped(&name) {
-                continue;
-            }
-            let path = dir.join(&name);
-            match fs::metadata(&path) {
-                Ok(meta) if meta.is_dir() => self.dir(&path),
-                Ok(meta) if meta.is_file() && is_lintable(&path) => {
-                    let shown = display(&path);
-                    self.file(&path, shown)
-                }
-                Ok(_) => {}
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                    if is_lintable(&path) {
-                        self.out.notes.push(format!(
-                            "{}: skipped: the symbolic link points to a file that does not exist",
-                            display(&path)
-                        ));
+                Ok(entry) => {
+                    if let Some(error) = entry.error() {
+                        // A bad line in an ignore file: the rest of it applies.
+                        self.out.notes.push(walk_error_message(error));
+                    }
+                    if entry.depth() > 0 && entry.file_type().is_some_and(|t| t.is_file()) && is_lintable(entry.path())
+                    {
+                        let shown = display(entry.path());
+                        self.file(entry.path(), shown);
                     }
                 }
-                Err(e) => self.out.errors.push(format!("{}: {}", display(&path), io_message(&e))),
+                Err(error) => self.walk_error(&error),
             }
+        }
+    }
+
+    fn walk_error(&mut self, error: &ignore::Error) {
+        let (path, inner) = unwrap_walk_error(error);
+        match inner {
+            // A symbolic link back to a directory being walked: walked once.
+            ignore::Error::Loop { .. } => {}
+            ignore::Error::Io(e) if e.kind() == io::ErrorKind::NotFound => {
+                // A symbolic link to nothing: worth a word when its name says
+                // it is one to lint.
+                if let Some(path) = path.filter(|p| is_lintable(p)) {
+                    self.out.notes.push(format!(
+                        "{}: skipped: the symbolic link points to a file that does not exist",
+                        display(path)
+                    ));
+                }
+            }
+            _ => self.out.errors.push(walk_error_message(error)),
         }
     }
 
@@ -177,6 +215,32 @@ impl Walker {
             Ok(bytes) => self.out.files.push(SourceFile { name: shown, bytes }),
             Err(e) => self.out.errors.push(e),
         }
+    }
+}
+
+/// The path a walk error is about, and the error itself.
+fn unwrap_walk_error(error: &ignore::Error) -> (Option<&Path>, &ignore::Error) {
+    let mut path = None;
+    let mut error = error;
+    loop {
+        match error {
+            ignore::Error::WithPath { path: p, err } => {
+                path = Some(p.as_path());
+                error = err;
+            }
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => error = err,
+            ignore::Error::Partial(errors) if errors.len() == 1 => error = &errors[0],
+            _ => return (path, error),
+        }
+    }
+}
+
+/// `path: problem`, as the other I/O errors read.
+fn walk_error_message(error: &ignore::Error) -> String {
+    match unwrap_walk_error(error) {
+        (Some(path), ignore::Error::Io(e)) => format!("{}: {}", display(path), io_message(e)),
+        // ignore's own text names the file and the line.
+        _ => error.to_string(),
     }
 }
 
@@ -263,7 +327,15 @@ mod tests {
         assert!(err.contains("big.yaml") && err.contains("64 MiB"), "{err}");
         let err = read_bounded(&mut io::empty(), "huge.yaml", Some(MAX_FILE_BYTES + 1)).unwrap_err();
         assert!(err.contains("65 MiB"), "{err}");
-        let mut small = &b"a: 1\n"[..];
-        assert_eq!(read_bounded(&mut small, "x", None).unwrap(), b"a: 1\n");
+        let bom = SourceFile {
+            name: "x".into(),
+            bytes: read_bounded(&mut &b"\xef\xbb\xbfa: 1\n"[..], "x", None).unwrap(),
+        };
+        assert_eq!(bom.text(), Some("a: 1\n"), "the frame's text is the core's");
+        let latin1 = SourceFile {
+            name: "x".into(),
+            bytes: b"a: 1\nb: caf\xe9\n".to_vec(),
+        };
+        assert_eq!(latin1.text(), None);
     }
 }

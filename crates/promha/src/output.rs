@@ -3,35 +3,37 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use promha_core::catalogue::{help_markdown, help_text};
+use annotate_snippets::Renderer;
+use anstyle::{AnsiColor, Style};
 use promha_core::{Finding, RULES, Report, Rule, Severity};
 use serde_json::{Value as Json, json};
 
-use crate::args::VERSION;
+use crate::frame;
+use promha_core::catalogue::{help_markdown, help_text};
 
-/// ANSI styling, or none.
-#[derive(Clone, Copy, Debug)]
-pub struct Style {
-    pub color: bool,
-}
+const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-impl Style {
-    fn paint(self, code: &str, text: &str) -> String {
-        if self.color {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_string()
-        }
-    }
+// The styles of the text report and of promha's messages on standard error.
+pub const ERROR: Style = AnsiColor::Red.on_default().bold();
+pub const WARNING: Style = AnsiColor::Yellow.on_default().bold();
+pub const NOTE: Style = AnsiColor::Cyan.on_default().bold();
+const EMPHASIS: Style = Style::new().bold();
+const FIX: Style = AnsiColor::Cyan.on_default();
+
+fn paint(style: Style, text: &str) -> String {
+    format!("{style}{text}{style:#}")
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// `file:line:col: severity[rule] Kind ns/name: message`, the fix under it,
-/// and a summary line.
-pub fn text(report: &Report, style: Style) -> String {
+/// `file:line:col: severity[rule] Kind ns/name: message`, the code frame
+/// and the fix under it, and a summary line. Always styled: the caller
+/// writes it through a stream that drops the styling when colour is off.
+pub fn text(report: &Report, sources: &frame::Sources<'_>) -> String {
+    // Styled: the output stream drops the styling when colour is off.
+    let renderer = Renderer::styled().error(ERROR).warning(WARNING);
     let mut out = String::new();
     for finding in &report.findings {
         let location = if finding.position.is_known() {
@@ -43,20 +45,24 @@ pub fn text(report: &Report, style: Style) -> String {
             format!("{}:", finding.file)
         };
         let severity = match finding.severity {
-            Severity::Error => style.paint("1;31", "error"),
-            Severity::Warning => style.paint("1;33", "warning"),
+            Severity::Error => paint(ERROR, "error"),
+            Severity::Warning => paint(WARNING, "warning"),
         };
         let _ = writeln!(
             out,
             "{} {severity}[{}] {}: {}",
-            style.paint("1", &location),
-            style.paint("1", finding.rule),
+            paint(EMPHASIS, &location),
+            paint(EMPHASIS, finding.rule),
             finding.resource,
             finding.message
         );
+        if let Some(frame) = sources.frame(finding, &renderer) {
+            out.push_str(&frame);
+            out.push('\n');
+        }
         if !finding.fix.is_empty() {
             let fix = finding.fix.replace('\n', "\n       ");
-            let _ = writeln!(out, "  {} {fix}", style.paint("36", "fix:"));
+            let _ = writeln!(out, "  {} {fix}", paint(FIX, "fix:"));
         }
     }
     let (errors, warnings) = (report.errors(), report.warnings());
@@ -78,7 +84,7 @@ pub fn text(report: &Report, style: Style) -> String {
     if !report.findings.is_empty() {
         out.push('\n');
     }
-    let _ = writeln!(out, "{}", style.paint("1", &summary));
+    let _ = writeln!(out, "{}", paint(EMPHASIS, &summary));
     out
 }
 
@@ -189,7 +195,10 @@ fn sarif_rule(rule: &Rule) -> Json {
         "name": pascal_case(rule.id),
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": rule.doc},
-        "help": {"text": help_text(rule), "markdown": help_markdown(rule)},
+        "help": {
+            "text": help_text(rule),
+            "markdown": help_markdown(rule),
+        },
         "defaultConfiguration": {"level": level(rule.severity)},
         "properties": {"tags": ["kubernetes", "prometheus", "high-availability"]},
     })

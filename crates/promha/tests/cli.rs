@@ -64,6 +64,8 @@ fn run_in(dir: &Path, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) 
         .args(args)
         .current_dir(dir)
         .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR")
+        .env_remove("CLICOLOR_FORCE")
         .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -157,7 +159,17 @@ fn text_format_shows_location_severity_rule_resource_message_and_fix() {
         .position(|l| l.starts_with("unparsable/ok.yaml:7:3: error[min-replicas] Prometheus team-a/single: "))
         .unwrap_or_else(|| panic!("no min-replicas line at 7:3: {run:?}"));
     assert!(lines[i].contains("runs a single pod"), "{}", lines[i]);
-    assert_eq!(lines[i + 1], "  fix: set spec.replicas: 2");
+    // The code frame: the line, a caret under the field, then the fix.
+    assert_eq!(
+        &lines[i + 1..i + 5],
+        &[
+            "  |",
+            "7 |   replicas: 1",
+            "  |   ^^^^^^^^",
+            "  fix: set spec.replicas: 2"
+        ],
+        "{run:?}"
+    );
     // The persistent-storage warning points at the spec.
     assert!(
         lines
@@ -180,12 +192,77 @@ fn text_format_reports_a_clean_run() {
     assert_eq!(run.stdout, "no problems found: 5 resources checked in 3 files\n");
 }
 
+/// The text without its SGR escape sequences.
+fn strip_styles(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("\x1b[") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 2..];
+        let end = after
+            .find(|c: char| c.is_ascii_alphabetic())
+            .map_or(after.len(), |e| e + 1);
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Whether `word` is written between two escape sequences: styled.
+fn is_styled(text: &str, word: &str) -> bool {
+    text.contains(&format!("m{word}\x1b["))
+}
+
 #[test]
 fn colour_only_when_asked_or_on_a_terminal_without_no_color() {
-    let run = promha(&["lint", "--color", "always", "unparsable/ok.yaml"]);
-    assert!(run.stdout.contains("\x1b[1;31merror\x1b[0m"), "{run:?}");
-    let run = promha(&["lint", "--color=never", "unparsable/ok.yaml"]);
-    assert!(!run.stdout.contains('\x1b'), "{run:?}");
+    let plain = promha(&["lint", "unparsable/ok.yaml"]);
+    assert!(
+        !plain.stdout.contains('\x1b'),
+        "no colour when not on a terminal: {plain:?}"
+    );
+    let always = promha(&["lint", "--color", "always", "unparsable/ok.yaml"]);
+    assert!(is_styled(&always.stdout, "error"), "{always:?}");
+    assert!(is_styled(&always.stdout, "warning"), "{always:?}");
+    // The caret line of the frame is styled too.
+    assert!(is_styled(&always.stdout, "^^^^^^^^"), "{always:?}");
+    assert_eq!(
+        strip_styles(&always.stdout),
+        plain.stdout,
+        "colour adds styling and nothing else"
+    );
+    let never = promha(&["lint", "--color=never", "unparsable/ok.yaml"]);
+    assert_eq!(never.stdout, plain.stdout);
+    // Standard error is styled alike.
+    let missing = promha(&["lint", "--color", "always", "missing.yaml"]);
+    assert!(is_styled(&missing.stderr, "error:"), "{missing:?}");
+
+    // The environment, standard output being a pipe: CLICOLOR_FORCE forces
+    // colour, a non-empty NO_COLOR wins over it, the command line over both.
+    let with_env = |args: &[&str], env: &[(&str, &str)]| {
+        let mut all = vec!["lint"];
+        all.extend(args);
+        all.push("unparsable/ok.yaml");
+        run_in(&fixtures(), &all, None, env).stdout
+    };
+    assert!(is_styled(&with_env(&[], &[("CLICOLOR_FORCE", "1")]), "error"));
+    assert!(!with_env(&[], &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]).contains('\x1b'));
+    assert!(
+        is_styled(&with_env(&[], &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "")]), "error"),
+        "an empty NO_COLOR is unset"
+    );
+    assert!(is_styled(
+        &with_env(&["--color", "always"], &[("NO_COLOR", "1")]),
+        "error"
+    ));
+    assert!(!with_env(&["--colour", "never"], &[("CLICOLOR_FORCE", "1")]).contains('\x1b'));
+    // Other formats are never styled.
+    let json = run_in(
+        &fixtures(),
+        &["lint", "--color", "always", "--format", "json", "unparsable/ok.yaml"],
+        None,
+        &[],
+    );
+    assert!(!json.stdout.contains('\x1b'), "{json:?}");
 
     // A real terminal through script(1), when it is installed.
     if Command::new("script").arg("--version").output().is_err() {
@@ -198,6 +275,8 @@ fn colour_only_when_asked_or_on_a_terminal_without_no_color() {
             .args(["-qec", &format!("{BIN} lint unparsable/ok.yaml"), "/dev/null"])
             .current_dir(fixtures())
             .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR")
+            .env_remove("CLICOLOR_FORCE")
             .env("TERM", "xterm")
             .stdin(Stdio::null());
         if let Some(value) = no_color {
@@ -208,10 +287,8 @@ fn colour_only_when_asked_or_on_a_terminal_without_no_color() {
     };
     let coloured = on_terminal(None);
     assert!(coloured.contains("min-replicas"), "{coloured}");
-    assert!(
-        coloured.contains("\x1b[1;31merror"),
-        "a terminal gets colour: {coloured:?}"
-    );
+    assert!(is_styled(&coloured, "error"), "a terminal gets colour: {coloured:?}");
+    assert!(is_styled(&on_terminal(Some("")), "error"), "an empty NO_COLOR is unset");
     let plain = on_terminal(Some("1"));
     assert!(plain.contains("min-replicas"), "{plain}");
     assert!(!plain.contains('\x1b'), "NO_COLOR turns colour off: {plain:?}");
@@ -362,8 +439,16 @@ fn sarif_is_valid_and_complete() {
         assert_eq!(rule["fullDescription"]["text"], core.doc);
         let help = rule["help"]["text"].as_str().expect("help.text");
         let markdown = rule["help"]["markdown"].as_str().expect("help.markdown");
+        // help.text is explain's text: the doc wrapped at 80 columns.
         let words = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
-        assert!(words(help).contains(&words(core.doc)) && markdown.contains(core.doc.trim()));
+        assert!(words(help).contains(&words(core.doc)), "{}", core.id);
+        assert!(markdown.contains(core.doc), "{}", core.id);
+        let explained = promha(&["explain", core.id]).stdout;
+        assert!(
+            explained.ends_with(help),
+            "explain and SARIF render the help once: {}",
+            core.id
+        );
         let bad_line = core
             .bad_example
             .lines()
@@ -570,10 +655,33 @@ fn usage_and_io_errors_exit_2() {
         "what could be read is still linted and reported: {run:?}"
     );
 
+    // clap's usage errors: exit 2, on standard error, with a suggestion.
     let run = promha(&["lint", "--frmat", "json"]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("did you mean '--format'"), "{run:?}");
-    assert!(run.stderr.contains("promha lint --help"), "{run:?}");
+    assert!(run.stderr.contains("a similar argument exists: '--format'"), "{run:?}");
+    assert!(run.stderr.contains("Usage: promha lint"), "{run:?}");
+    assert!(run.stdout.is_empty(), "{run:?}");
+    for args in [
+        &["lint", "--format"][..],
+        &["lint", "--strict=yes"],
+        &["lint", "--config", "a.yaml", "--no-config"],
+        &["lint", "--stdin-filename", "", "-"],
+        &["lint", "--color", "sometimes"],
+        &["rules", "extra"],
+        &["rules", "--format", "yaml"],
+        &["explain"],
+        &["explain", "min-replicas", "anti-affinity"],
+        &["completions"],
+        &["completions", "tcsh"],
+        &["--no-such-option"],
+    ] {
+        let run = promha(args);
+        assert_eq!(run.code, 2, "{args:?}: {run:?}");
+        assert!(run.stderr.starts_with("error: "), "{args:?}: {run:?}");
+        assert!(run.stdout.is_empty(), "{args:?}: {run:?}");
+    }
+    let run = promha(&["lint", "--format", "jsn"]);
+    assert!(run.stderr.contains("a similar value exists: 'json'"), "{run:?}");
 
     let run = promha(&["lint", "--format", "xml", "cross-file"]);
     assert_eq!(run.code, 2);
@@ -593,7 +701,9 @@ fn usage_and_io_errors_exit_2() {
 
     let run = promha(&["frobnicate"]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("unknown command 'frobnicate'"), "{run:?}");
+    assert!(run.stderr.contains("unrecognized subcommand 'frobnicate'"), "{run:?}");
+    let run = promha(&["lnt"]);
+    assert!(run.stderr.contains("a similar subcommand exists: 'lint'"), "{run:?}");
 
     let run = promha(&[]);
     assert_eq!(run.code, 2);
@@ -696,6 +806,240 @@ fn directories_are_walked_in_order_for_yaml_and_json_only() {
         &[],
     );
     assert!(rules_of(&run.json()).contains("min-replicas"), "{run:?}");
+}
+
+/// The files of a JSON report's findings, sorted and deduplicated.
+fn reported_files(run: &Run) -> BTreeSet<String> {
+    locations(&run.json()).into_iter().map(|l| l.0).collect()
+}
+
+/// A single-replica Prometheus in namespace `ns`: one min-replicas error.
+fn single_in(ns: &str) -> String {
+    fixture("unparsable/ok.yaml").replace("team-a", ns)
+}
+
+#[test]
+fn ignore_files_are_honoured_as_ripgrep_does() {
+    let dir = TempDir::new("ignore-files");
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(home.join(".config/git")).expect("home");
+    std::fs::write(home.join(".config/git/ignore"), "*.global.yaml\n").expect("global excludes");
+    let repo = dir.path().join("repo");
+    for name in [
+        "kept.yaml",
+        "build/out.yaml",
+        "gen.yaml",
+        "local.yaml",
+        "x.global.yaml",
+        "dot-ignored.yaml",
+    ] {
+        dir.write(&format!("repo/{name}"), &single_in("team-a"));
+    }
+    dir.write("repo/.gitignore", "build/\ngen.yaml\n# a comment\n");
+    dir.write("repo/.ignore", "dot-ignored.yaml\n");
+    // The user's own git configuration must not leak into the test.
+    let config_home = home.join(".config");
+    let env = [
+        ("HOME", home.to_str().expect("utf-8")),
+        ("XDG_CONFIG_HOME", config_home.to_str().expect("utf-8")),
+        ("GIT_CONFIG_NOSYSTEM", "1"),
+    ];
+    let lint = |args: &[&str]| {
+        let mut all = vec!["lint", "--no-config", "--format", "json"];
+        all.extend(args);
+        run_in(&repo, &all, None, &env)
+    };
+    let all_but_dot_ignored: BTreeSet<String> =
+        ["build/out.yaml", "gen.yaml", "kept.yaml", "local.yaml", "x.global.yaml"]
+            .map(String::from)
+            .into();
+
+    // Outside a git repository, as in ripgrep, .gitignore and git's global
+    // excludes do not count; .ignore does.
+    let run = lint(&[]);
+    assert_eq!(reported_files(&run), all_but_dot_ignored, "{run:?}");
+
+    // Inside one they do, and so does .git/info/exclude.
+    dir.write("repo/.git/info/exclude", "local.yaml\n");
+    let run = lint(&[]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(
+        reported_files(&run),
+        BTreeSet::from(["kept.yaml".to_string()]),
+        "{run:?}"
+    );
+    // From a subdirectory's parent too (the .gitignore above the walk counts).
+    let run = run_in(&repo, &["lint", "--no-config", "--format", "json", "build"], None, &env);
+    assert_eq!(
+        reported_files(&run),
+        BTreeSet::from(["build/out.yaml".to_string()]),
+        "a directory named explicitly is walked: {run:?}"
+    );
+
+    // Files named explicitly are linted whatever the ignore files say.
+    let run = lint(&["gen.yaml", "dot-ignored.yaml", "x.global.yaml"]);
+    assert_eq!(
+        reported_files(&run),
+        ["dot-ignored.yaml", "gen.yaml", "x.global.yaml"]
+            .map(String::from)
+            .into(),
+        "{run:?}"
+    );
+
+    // A bad line in an ignore file is a note; the other lines still apply.
+    dir.write("repo/.ignore", "dot-ignored.yaml\n{unclosed\n");
+    let run = lint(&[]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains("note:") && run.stderr.contains("{unclosed"),
+        "{run:?}"
+    );
+    assert_eq!(
+        reported_files(&run),
+        BTreeSet::from(["kept.yaml".to_string()]),
+        "{run:?}"
+    );
+}
+
+#[test]
+fn exclude_option_and_setting_leave_files_out() {
+    let dir = TempDir::new("exclude");
+    for name in [
+        "deploy/prometheus.yaml",
+        "deploy/alerts.tmpl.yaml",
+        "charts/p/templates/p.yaml",
+        "charts/values.yaml",
+        "other/charts/x.yaml",
+    ] {
+        dir.write(name, &single_in("team-a"));
+    }
+    let lint = |cwd: &Path, args: &[&str]| {
+        let mut all = vec!["lint", "--format", "json"];
+        all.extend(args);
+        run_in(cwd, &all, None, &[])
+    };
+    let files = |names: &[&str]| -> BTreeSet<String> { names.iter().map(|n| n.to_string()).collect() };
+
+    let run = lint(
+        dir.path(),
+        &["--no-config", "--exclude", "charts/**", "--exclude=*.tmpl.yaml"],
+    );
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(
+        reported_files(&run),
+        files(&["deploy/prometheus.yaml", "other/charts/x.yaml"]),
+        "charts/** is anchored at the working directory, *.tmpl.yaml matches at any depth: {run:?}"
+    );
+    let run = lint(
+        dir.path(),
+        &["--no-config", "--exclude", "charts", "--exclude", "!other/charts"],
+    );
+    assert_eq!(
+        reported_files(&run),
+        files(&[
+            "deploy/alerts.tmpl.yaml",
+            "deploy/prometheus.yaml",
+            "other/charts/x.yaml"
+        ]),
+        "{run:?}"
+    );
+
+    // The settings' exclude: the same globs, relative to the settings file's
+    // directory, wherever promha runs.
+    dir.write(".promha.yaml", "exclude: ['charts/**', '*.tmpl.yaml']\n");
+    let run = lint(dir.path(), &[]);
+    assert_eq!(
+        reported_files(&run),
+        files(&["deploy/prometheus.yaml", "other/charts/x.yaml"]),
+        "{run:?}"
+    );
+    let run = lint(&dir.path().join("charts"), &["."]);
+    assert_eq!(run.code, 0, "charts/** of the settings' directory: {run:?}");
+    assert!(run.stderr.contains("no YAML or JSON files found"), "{run:?}");
+    // --exclude adds to it.
+    let run = lint(dir.path(), &["--exclude", "other/"]);
+    assert_eq!(reported_files(&run), files(&["deploy/prometheus.yaml"]), "{run:?}");
+
+    // A file named explicitly is linted anyway, unless --force-exclude (as
+    // ruff does; pre-commit names files explicitly).
+    let run = lint(dir.path(), &["deploy/alerts.tmpl.yaml", "charts/values.yaml"]);
+    assert_eq!(
+        reported_files(&run),
+        files(&["charts/values.yaml", "deploy/alerts.tmpl.yaml"]),
+        "{run:?}"
+    );
+    let run = lint(
+        dir.path(),
+        &[
+            "--force-exclude",
+            "deploy/alerts.tmpl.yaml",
+            "charts/values.yaml",
+            "deploy/prometheus.yaml",
+        ],
+    );
+    assert_eq!(reported_files(&run), files(&["deploy/prometheus.yaml"]), "{run:?}");
+    let run = lint(dir.path(), &["--force-exclude", "charts"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.json()["summary"]["files"], 0, "{run:?}");
+    // Standard input goes by its --stdin-filename.
+    let stdin = |args: &[&str]| {
+        let mut all = vec!["lint", "--format", "json", "--stdin-filename", "charts/p.yaml"];
+        all.extend(args);
+        all.push("-");
+        run_in(dir.path(), &all, Some(&single_in("team-s")), &[])
+    };
+    assert_eq!(stdin(&[]).json()["summary"]["files"], 1);
+    assert_eq!(stdin(&["--force-exclude"]).json()["summary"]["files"], 0);
+
+    // Bad globs are errors naming where they are.
+    dir.write(".promha.yaml", "exclude: ['ok/**', '{unclosed']\n");
+    let run = lint(dir.path(), &[]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr
+            .contains(".promha.yaml: `exclude` \"{unclosed\" is not a valid glob"),
+        "{run:?}"
+    );
+    dir.write(".promha.yaml", "exclude: charts/**\n");
+    let run = lint(dir.path(), &[]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("`exclude` must be a list of strings"), "{run:?}");
+    let run = lint(dir.path(), &["--no-config", "--exclude", "[z-a]"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("'--exclude <GLOB>'") && run.stderr.contains("invalid range"),
+        "{run:?}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn an_unreadable_directory_fails_the_run_after_the_rest_is_linted() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new("unreadable");
+    dir.write("tree/a.yaml", &single_in("team-a"));
+    dir.write("tree/locked/b.yaml", &single_in("team-b"));
+    let locked = dir.path().join("tree/locked");
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).expect("chmod");
+    if std::fs::read_dir(&locked).is_ok() {
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        eprintln!("skipped: this user reads directories without read permission (root)");
+        return;
+    }
+    let run = run_in(
+        dir.path(),
+        &["lint", "--no-config", "--format", "json", "tree"],
+        None,
+        &[],
+    );
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("tree/locked: permission denied"), "{run:?}");
+    assert_eq!(
+        reported_files(&run),
+        BTreeSet::from(["tree/a.yaml".to_string()]),
+        "{run:?}"
+    );
 }
 
 #[test]
@@ -879,6 +1223,160 @@ fn unknown_fields_are_reported_with_the_closest_name() {
         (Some(7), Some(3))
     );
     assert_eq!(finding["fix"], "rename `replica` to `replicas`");
+}
+
+// ---------------------------------------------------------------- code frames
+
+/// The lines of the frame under the first finding of `rule`: from the
+/// header line to the fix line.
+fn frame_of<'a>(stdout: &'a str, rule: &str) -> Vec<&'a str> {
+    let lines: Vec<&str> = stdout.lines().collect();
+    let start = lines
+        .iter()
+        .position(|l| l.contains(&format!("[{rule}]")))
+        .unwrap_or_else(|| panic!("no {rule} finding:\n{stdout}"));
+    let end = lines[start + 1..]
+        .iter()
+        .position(|l| l.starts_with("  fix:"))
+        .map_or(lines.len(), |e| start + 1 + e);
+    lines[start..end].to_vec()
+}
+
+/// The code line of a frame (`N | text`) and the column, in characters, of
+/// the first caret under it, counted in the code's own text.
+fn caret(frame: &[&str], line_number: u32) -> (String, usize) {
+    let prefix = format!("{line_number} | ");
+    let code_index = frame
+        .iter()
+        .position(|l| l.trim_start().starts_with(&prefix))
+        .unwrap_or_else(|| panic!("no line {line_number} in {frame:#?}"));
+    let code = frame[code_index];
+    let text_start = code.find(&prefix).expect("prefix") + prefix.len();
+    let carets = frame[code_index + 1];
+    let first = carets.find('^').unwrap_or_else(|| panic!("no caret in {frame:#?}"));
+    let column = carets[text_start..first].chars().count() + 1;
+    (code[text_start..].to_string(), column)
+}
+
+#[test]
+fn a_code_frame_shows_the_line_and_a_caret_at_the_findings_column() {
+    let run = promha(&["lint", "--format", "json", "unknown-field.yaml"]);
+    let report = run.json();
+    let text = promha(&["lint", "unknown-field.yaml"]).stdout;
+    let source = fixture("unknown-field.yaml");
+    let source_lines: Vec<&str> = source.lines().collect();
+    for finding in report["findings"].as_array().expect("findings") {
+        let rule = finding["rule"].as_str().expect("rule");
+        let (line, column) = (
+            finding["line"].as_u64().expect("line"),
+            finding["column"].as_u64().expect("column"),
+        );
+        // The first finding of each rule is the one frame_of finds.
+        if report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .find(|f| f["rule"] == rule)
+            != Some(finding)
+        {
+            continue;
+        }
+        let frame = frame_of(&text, rule);
+        assert!(
+            frame[0].starts_with(&format!("unknown-field.yaml:{line}:{column}: ")),
+            "{frame:#?}"
+        );
+        let (code, caret_column) = caret(&frame, line as u32);
+        assert_eq!(code, source_lines[line as usize - 1], "{rule}: the finding's line");
+        assert_eq!(
+            caret_column as u64, column,
+            "{rule}: the caret under the column: {frame:#?}"
+        );
+    }
+    // The unknown field is underlined whole, and nothing more.
+    let frame = frame_of(&text, "invalid-resource");
+    assert!(
+        frame.iter().any(|l| l.trim_end().ends_with("|   ^^^^^^^")),
+        "{frame:#?}"
+    );
+
+    // The frame shows the text that was linted: standard input's too.
+    let edited = fixture("unparsable/ok.yaml").replace("replicas: 1", "replicas:  1   # one");
+    let run = run_in(
+        &fixtures(),
+        &["lint", "--stdin-filename", "k8s/p.yaml", "-"],
+        Some(&edited),
+        &[],
+    );
+    let frame = frame_of(&run.stdout, "min-replicas");
+    assert_eq!(caret(&frame, 7), ("  replicas:  1   # one".to_string(), 3), "{run:?}");
+}
+
+#[test]
+fn findings_without_text_or_position_get_no_frame_and_long_lines_are_cut() {
+    // A file that is not UTF-8 has no text to show.
+    let dir = TempDir::new("frames");
+    std::fs::write(
+        dir.path().join("latin1.yaml"),
+        b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: caf\xe9\n",
+    )
+    .expect("written");
+    let run = run_in(dir.path(), &["lint", "--no-config", "latin1.yaml"], None, &[]);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("latin1.yaml:4:12: error[invalid-resource]"),
+        "{run:?}"
+    );
+    assert!(
+        lines[1].starts_with("  fix:") || lines[1].is_empty(),
+        "no frame: {run:?}"
+    );
+
+    // A one-line JSON file of 400 kB: the frame is cut around the field.
+    let padding = "x".repeat(200_000);
+    let json = format!(
+        r#"{{"apiVersion": "monitoring.coreos.com/v1", "kind": "Prometheus", "metadata": {{"name": "p", "namespace": "n", "annotations": {{"a": "{padding}", "b": "{padding}"}}}}, "spec": {{"replicas": 1}}}}"#
+    );
+    dir.write("long.json", &json);
+    let run = run_in(dir.path(), &["lint", "--no-config", "long.json"], None, &[]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stdout.len() < 10_000, "{} bytes of output", run.stdout.len());
+    let frame = frame_of(&run.stdout, "min-replicas");
+    assert!(
+        frame
+            .iter()
+            .any(|l| l.contains("...") && l.contains(r#""replicas": 1"#)),
+        "{frame:#?}"
+    );
+    assert!(frame.iter().any(|l| l.contains("^^^^^^^^^^")), "{frame:#?}");
+}
+
+// ---------------------------------------------------------------- completions
+
+#[test]
+fn completions_are_generated_for_each_shell() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let run = promha(&["completions", shell]);
+        assert_eq!(run.code, 0, "{shell}: {run:?}");
+        assert!(run.stderr.is_empty(), "{shell}: {run:?}");
+        for word in ["lint", "explain", "exclude", "force-exclude", "format"] {
+            assert!(run.stdout.contains(word), "{shell}: no {word} in the script");
+        }
+        // clap_complete offers option values in bash, zsh and fish, and a
+        // positional's values (explain's rule ids) in bash and zsh.
+        if matches!(shell, "bash" | "zsh" | "fish") {
+            assert!(run.stdout.contains("sarif"), "{shell}: no format values");
+        }
+        if matches!(shell, "bash" | "zsh") {
+            assert!(run.stdout.contains("min-replicas"), "{shell}: no rule ids");
+        }
+    }
+    // The bash script is valid bash, when bash is installed.
+    let script = promha(&["completions", "bash"]).stdout;
+    match Command::new("bash").args(["-n", "-c", &script]).output() {
+        Ok(out) => assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr)),
+        Err(_) => eprintln!("skipped the bash syntax check: bash is not installed"),
+    }
 }
 
 // ---------------------------------------------------------------- settings
@@ -1199,17 +1697,35 @@ fn version_and_help() {
     let run = promha(&["--version"]);
     assert_eq!(run.code, 0);
     assert_eq!(run.stdout, format!("promha {}\n", env!("CARGO_PKG_VERSION")));
+    assert_eq!(promha(&["-V"]).stdout, run.stdout);
     let run = promha(&["--help"]);
     assert_eq!(run.code, 0);
-    for command in ["lint", "rules", "explain"] {
+    for command in ["lint", "rules", "explain", "completions"] {
         assert!(run.stdout.contains(command), "{run:?}");
     }
-    let run = promha(&["lint", "--help"]);
-    assert_eq!(run.code, 0);
-    for option in ["--format", "--config", "--rule", "--crd", "--strict", "--no-config"] {
-        assert!(run.stdout.contains(option), "{option}: {run:?}");
+    for args in [&["lint", "--help"][..], &["lint", "-h"], &["help", "lint"]] {
+        let run = promha(args);
+        assert_eq!(run.code, 0, "{args:?}");
+        for option in [
+            "--format",
+            "--config",
+            "--rule",
+            "--crd",
+            "--exclude",
+            "--force-exclude",
+            "--strict",
+            "--no-config",
+            "--color",
+            "--stdin-filename",
+        ] {
+            assert!(run.stdout.contains(option), "{option}: {run:?}");
+        }
+        assert!(run.stderr.is_empty(), "{run:?}");
     }
-    assert_eq!(promha(&["help", "explain"]).code, 0);
+    assert!(promha(&["lint", "--help"]).stdout.contains("Exit status: 0"));
+    let run = promha(&["help", "explain"]);
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.contains("Usage: promha explain <RULE>"), "{run:?}");
 }
 
 // ---------------------------------------------------------------- examples and corpus

@@ -107,6 +107,11 @@ then
     chmod +x "$bin_dir/promha"
     PATH="$bin_dir:$PATH" run_hook promha-system 1 "error[min-replicas]" "" single-prometheus.yaml
     PATH="$bin_dir:$PATH" run_hook promha-system 0 "Passed" "" prometheus.yaml alertmanager.yaml service.yaml
+    # The hooks pass --force-exclude: the settings' `exclude` applies to the
+    # files pre-commit names.
+    printf "exclude: ['single-*.yaml']\n" >"$project/.promha.yaml"
+    (cd "$project" && git add .promha.yaml && git_commit -m exclude)
+    PATH="$bin_dir:$PATH" run_hook promha-system 0 "Passed" "" single-prometheus.yaml
 else
     fail "no promha wheel found in $CARGO_TARGET_DIR/wheels after the promha hook was installed"
 fi
