@@ -82,9 +82,9 @@ web-test:
 bench:
 	$(CARGO) bench -p promha
 
-## readme: regenerate README.md's rule list from the catalogue
-readme: cli
-	python3 scripts/readme_rules.py $(PROMHA)
+## readme: regenerate README.md's rule and settings tables and schema/promha.schema.json from the declarations
+readme:
+	PROMHA_BLESS=1 $(CARGO) test -p promha-core --lib catalogue
 
 clean:
 	rm -f policy.wasm annotated-policy.wasm

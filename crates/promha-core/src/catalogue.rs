@@ -58,6 +58,11 @@ pub fn settings_table() -> String {
     settings::markdown_table(&catalog())
 }
 
+/// `(key, default, meaning)` of every setting.
+pub fn settings_rows() -> Vec<(String, String, String)> {
+    settings::rows(&catalog())
+}
+
 /// The README's rules table (`promha rules --format markdown`).
 pub fn rules_table() -> String {
     let mut out = String::from("| Rule | Default severity | Summary |\n| --- | --- | --- |\n");
@@ -220,6 +225,64 @@ mod tests {
         }
         for setting in catalog().settings {
             assert!(settings_table().contains(&format!("| `{}` |", setting.key)));
+        }
+    }
+
+    /// The README's tables are generated: `PROMHA_BLESS=1 cargo test -p
+    /// promha-core` (or `make readme`) writes them again.
+    #[test]
+    fn the_readme_tables_are_the_catalogue() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md");
+        let mut readme = std::fs::read_to_string(&path).unwrap_or_default();
+        let mut stale = Vec::new();
+        for (marker, table) in [("rules", rules_table()), ("settings", settings_table())] {
+            let start_marker = format!("<!-- {marker}:start");
+            let end_marker = format!("<!-- {marker}:end -->");
+            let (Some(start), Some(end)) = (readme.find(&start_marker), readme.find(&end_marker)) else {
+                panic!("README.md has no {start_marker} … {end_marker} markers");
+            };
+            let after = start + readme[start..].find("-->").unwrap() + "-->".len();
+            if readme[after..end].trim() != table.trim() {
+                stale.push(marker);
+                readme.replace_range(after..end, &format!("\n{table}"));
+            }
+        }
+        if std::env::var_os("PROMHA_BLESS").is_some() {
+            std::fs::write(&path, &readme).unwrap();
+        } else {
+            assert!(
+                stale.is_empty(),
+                "README.md's {stale:?} tables are out of date: run `make readme`"
+            );
+        }
+    }
+
+    /// The committed schema and the settings parser agree on every example
+    /// config in schema/examples: `good-*` pass both, `bad-*` fail both.
+    #[test]
+    fn config_files_are_judged_alike_by_the_schema_and_the_parser() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schema");
+        let schema: Json =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("promha.schema.json")).unwrap()).unwrap();
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        let mut files: Vec<_> = std::fs::read_dir(dir.join("examples"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        assert!(files.len() >= 10);
+        for file in files {
+            let name = file.file_name().unwrap().to_string_lossy().to_string();
+            let text = std::fs::read_to_string(&file).unwrap();
+            let value = read_documents(&text, &ReadLimits::default())
+                .unwrap()
+                .first()
+                .map_or(Json::Null, |d| d.to_json());
+            let by_schema = validator.is_valid(&value);
+            let by_parser = Settings::from_yaml(&text);
+            let good = name.starts_with("good-");
+            assert_eq!(by_schema, good, "{name}: the schema says {by_schema}");
+            assert_eq!(by_parser.is_ok(), good, "{name}: the parser says {by_parser:?}");
         }
     }
 

@@ -204,7 +204,7 @@ pub static REPLICA_LABELS: Setting<Vec<String>> = Setting::new(SettingDecl {
 
 pub static EXCLUDE: Setting<Vec<String>> = Setting::new(SettingDecl {
     key: "exclude",
-    doc: "paths the CLI leaves out when it walks directories (gitignore-style globs, like `--exclude`)",
+    doc: "gitignore-style globs of paths not to lint, relative to the settings file's directory (like `--exclude`); the policy and the web page ignore it",
     kind: Kind::Globs,
     default: DefaultValue::Texts(&[]),
     cli_only: true,
@@ -548,36 +548,45 @@ pub(crate) fn is_prometheus_label_name(name: &str) -> bool {
 
 // ---- what is generated from the declarations ------------------------------
 
-/// The default as a README cell: `` `2` ``, `` `minReplicas` ``.
+/// The default as people write it: `2`, `[a, b]`, or another setting's key.
 fn default_text(decl: &SettingDecl) -> String {
     match &decl.default {
-        DefaultValue::Int(n) => format!("`{n}`"),
-        DefaultValue::Bool(b) => format!("`{b}`"),
-        DefaultValue::Text(t) => format!("`{t}`"),
-        DefaultValue::Texts(t) => format!("`[{}]`", t.join(", ")),
-        DefaultValue::NoLevels => "`{}`".to_string(),
-        DefaultValue::SameAs(other) => format!("`{}`", other.key),
+        DefaultValue::Int(n) => n.to_string(),
+        DefaultValue::Bool(b) => b.to_string(),
+        DefaultValue::Text(t) => t.to_string(),
+        DefaultValue::Texts(t) => format!("[{}]", t.join(", ")),
+        DefaultValue::NoLevels => "{}".to_string(),
+        DefaultValue::SameAs(other) => other.key.to_string(),
     }
 }
 
-/// The settings table of the README and `promha rules --settings`.
+/// `(key, default, meaning)` of every setting, as people read them.
+pub fn rows(catalog: &Catalog) -> Vec<(String, String, String)> {
+    catalog
+        .settings
+        .iter()
+        .map(|decl| {
+            let mut meaning = decl.doc.to_string();
+            if let Kind::Integer { min, max } = decl.kind {
+                meaning.push_str(&format!(" ({min}–{max})"));
+            }
+            if let Kind::OneOf(choices) = decl.kind {
+                meaning.push_str(&format!(" (one of {})", choices.join(", ")));
+            }
+            if decl.cli_only {
+                meaning.push_str("; CLI only");
+            }
+            (decl.key.to_string(), default_text(decl), meaning)
+        })
+        .collect()
+}
+
+/// The settings table of the README and `promha settings --format markdown`.
 pub fn markdown_table(catalog: &Catalog) -> String {
     let mut out = String::from("| setting | default | meaning |\n|---|---|---|\n");
-    for decl in &catalog.settings {
-        let mut meaning = decl.doc.to_string();
-        if let Kind::Integer { min, max } = decl.kind {
-            meaning.push_str(&format!(" ({min}–{max})"));
-        }
-        if let Kind::OneOf(choices) = decl.kind {
-            meaning.push_str(&format!(" (one of {})", choices.join(", ")));
-        }
-        if decl.cli_only {
-            meaning.push_str("; CLI only");
-        }
+    for (key, default, meaning) in rows(catalog) {
         out.push_str(&format!(
-            "| `{}` | {} | {} |\n",
-            decl.key,
-            default_text(decl),
+            "| `{key}` | `{default}` | {} |\n",
             meaning.replace('|', "\\|")
         ));
     }

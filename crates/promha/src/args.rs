@@ -53,6 +53,11 @@ pub enum Command {
         #[arg(short, long, value_enum, default_value_t = RulesFormat::Text)]
         format: RulesFormat,
     },
+    /// List every setting of .promha.yaml (and of the policy) with its default
+    Settings {
+        #[arg(short, long, value_enum, default_value_t = SettingsFormat::Text)]
+        format: SettingsFormat,
+    },
     /// Show a rule's documentation with a setup it reports and the same setup fixed
     #[command(after_help = "Run 'promha rules' for the list of rules.")]
     Explain {
@@ -154,6 +159,16 @@ pub enum RulesFormat {
     Markdown,
     /// The whole catalogue as JSON
     Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SettingsFormat {
+    /// A table: key, default, meaning
+    Text,
+    /// A Markdown table (the README's)
+    Markdown,
+    /// The JSON Schema of .promha.yaml (also schema/promha.schema.json)
+    Schema,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

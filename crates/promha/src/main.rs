@@ -44,6 +44,7 @@ fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Rules { format } => print(&catalogue::rules(format)),
+        Command::Settings { format } => print(&catalogue::settings(format)),
         Command::Explain { rule } => match promha_core::catalogue::find_rule(rule) {
             Ok(rule) => print(&promha_core::catalogue::explain(rule)),
             Err(message) => fail(message),

@@ -1797,20 +1797,3 @@ fn count_lintable(dir: &Path) -> usize {
     }
     count
 }
-
-/// The README's rule list is the catalogue's; `make readme` regenerates it.
-#[test]
-fn readme_rule_list_is_the_catalogue() {
-    let run = promha(&["rules", "--format", "markdown"]);
-    assert_eq!(run.code, 0, "{run:?}");
-    let readme_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md");
-    let readme = std::fs::read_to_string(&readme_path).expect("README.md");
-    let start = readme.find("<!-- rules:start").expect("a rules:start marker");
-    let after_marker = start + readme[start..].find("-->").expect("the end of the marker") + "-->".len();
-    let end = readme.find("<!-- rules:end -->").expect("a rules:end marker");
-    assert_eq!(
-        readme[after_marker..end].trim(),
-        run.stdout.trim(),
-        "README.md's rule list is out of date: run `make readme`"
-    );
-}
