@@ -4,15 +4,16 @@
 
 use std::collections::BTreeSet;
 
+use crate::check::check;
 use crate::finding::Finding;
 use crate::model::Input;
+use crate::model::embedded::embedded_configs;
 use crate::model::object::Object;
-use crate::model::prometheus_config::embedded_configs;
 use crate::read::Document;
 use crate::rules::{self, RULES};
+use crate::scope::CheckOptions;
 use crate::scope::Scope;
 use crate::settings::Settings;
-use crate::{CheckOptions, check};
 
 /// A namespace's objects of one kind.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]

@@ -4,16 +4,29 @@
 
 use std::collections::HashMap;
 
-use crate::CheckOptions;
+use crate::model::embedded::EmbeddedConfig;
 use crate::model::object::Object;
 use crate::model::operator::SHARD_LABEL;
-use crate::model::prometheus_config::{EmbeddedConfig, PrometheusConfig};
-use crate::model::selector::LabelSelector;
+use crate::model::prometheus_config::PrometheusConfig;
+use crate::model::selector::{LabelSelector, UNKNOWN_VALUE_LABELS};
 use crate::model::service::{DisruptionBudget, Service};
 use crate::model::thanos::ThanosQuery;
 use crate::model::workload::Workload;
-use crate::model::{App, Input, UNKNOWN_VALUE_LABELS};
+use crate::model::{App, Input};
 use crate::settings::Settings;
+
+/// How thorough a check is, beyond the settings.
+#[derive(Debug, Default)]
+pub struct CheckOptions {
+    /// Report fields the schema does not know (CLI and web page). Admission
+    /// leaves this to the API server, which prunes unknown fields.
+    pub unknown_fields: bool,
+    /// The user's CRDs: objects of their kinds are validated against them.
+    pub crds: Vec<crate::schema::CrdSchema>,
+    /// (kind, namespace) pairs that could not be listed (a failed lookup):
+    /// rules do not report an object of that kind missing there.
+    pub unlisted: Vec<(String, String)>,
+}
 
 pub struct Scope<'a> {
     pub settings: &'a Settings,
@@ -239,7 +252,7 @@ impl<'a> Scope<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::identify_objects;
+    use crate::check::identify_objects;
     use crate::read::{ReadLimits, read_documents, read_text};
 
     fn names_selected(yaml: &str, namespace: &str, selector: &str) -> Vec<String> {

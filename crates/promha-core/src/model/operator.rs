@@ -25,8 +25,6 @@ pub const KINDS: &[(&str, &str, App)] = &[
 
 /// The label the operator gives each shard's pods; its value varies per shard.
 pub const SHARD_LABEL: &str = "operator.prometheus.io/shard";
-/// The operator's version label: its value is not known when no version is set.
-pub const VERSION_LABEL: &str = "app.kubernetes.io/version";
 /// Marks the StatefulSets the operator generates (checked through their resource).
 pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "prometheus-operator");
 

@@ -5,6 +5,18 @@ use std::fmt;
 
 use crate::read::Node;
 
+/// Kubernetes' recommended version label: the operator sets it on its pods
+/// from the resource's version, which is often not written.
+pub const VERSION_LABEL: &str = "app.kubernetes.io/version";
+/// Set by the Deployment controller on each ReplicaSet's pods.
+pub const POD_TEMPLATE_HASH: &str = "pod-template-hash";
+/// Set by the StatefulSet controller on each revision's pods.
+pub const CONTROLLER_REVISION_HASH: &str = "controller-revision-hash";
+
+/// Labels pods may carry with a value known only in the cluster: a selector
+/// on them gets the benefit of the doubt, and joins cannot look them up.
+pub const UNKNOWN_VALUE_LABELS: &[&str] = &[VERSION_LABEL, POD_TEMPLATE_HASH, CONTROLLER_REVISION_HASH];
+
 /// The labels a workload's pods carry.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PodLabels {

@@ -1,12 +1,12 @@
 //! Workloads: what runs Prometheus, Alertmanager or Thanos Ruler, how many
 //! replicas it has and which labels its pods carry.
 
+use super::App;
 use super::containers::{Arg, command_line, image_name};
 use super::object::Object;
-use super::operator::{self, SHARD_LABEL, VERSION_LABEL};
+use super::operator::{self, SHARD_LABEL};
 use super::pods::StatefulSetPods;
-use super::selector::{LabelSelector, PodLabels};
-use super::{App, UNKNOWN_VALUE_LABELS};
+use super::selector::{CONTROLLER_REVISION_HASH, LabelSelector, POD_TEMPLATE_HASH, PodLabels, VERSION_LABEL};
 use crate::read::{Node, Value};
 
 /// Image names (the repository's last path segment) of plain workloads' applications.
@@ -123,9 +123,9 @@ impl<'d> Workload<'d> {
         labels.insert_map(spec.path(&["template", "metadata", "labels"]));
         // Shared by all pods of one revision, with a value known only in the cluster.
         labels.any_value.push(if object.kind == "Deployment" {
-            UNKNOWN_VALUE_LABELS[1]
+            POD_TEMPLATE_HASH
         } else {
-            UNKNOWN_VALUE_LABELS[2]
+            CONTROLLER_REVISION_HASH
         });
         Some(Workload {
             object: index,

@@ -221,10 +221,11 @@ pub(crate) mod namespaces {
 #[cfg(test)]
 pub(crate) mod testing {
     //! Helpers for rule tests: run the full check over YAML text.
+    use crate::check::check;
     use crate::finding::Finding;
     use crate::read::{ReadLimits, read_text};
+    use crate::scope::CheckOptions;
     use crate::settings::Settings;
-    use crate::{CheckOptions, check};
 
     use super::Rule;
 
@@ -263,8 +264,9 @@ pub(crate) mod testing {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::check;
     use crate::read::{ReadLimits, read_text};
-    use crate::{CheckOptions, check};
+    use crate::scope::CheckOptions;
 
     #[test]
     fn ids_are_unique_kebab_case_and_documented() {
