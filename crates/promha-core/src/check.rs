@@ -67,7 +67,7 @@ pub fn lint(sources: &[Source<'_>], settings: &Settings, options: &CheckOptions)
 pub fn read_sources(sources: &[Source<'_>], settings: &Settings, options: &CheckOptions) -> ReadOutcome {
     let mut interest = interest(&rules::inputs(settings));
     // The user's CRDs ask for their kinds to be validated, whatever they are.
-    interest.kinds.extend(options.crds.iter().map(|c| c.kind.clone()));
+    interest.kinds.extend(options.crds.iter().map(|c| c.kind().to_string()));
     read::read_sources(sources, &ReadLimits::default(), &interest)
 }
 

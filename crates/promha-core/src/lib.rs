@@ -28,7 +28,9 @@ pub use finding::{Finding, ResourceRef, Severity};
 pub use read::{Document, Position, ReadError, ReadLimits, ReadOutcome, Source, Unreadable, read_text};
 pub use report::Report;
 pub use rules::{RULES, Rule, rule};
-pub use schema::{CrdSchema, crd_schemas};
+pub use schema::CrdSchema;
+#[cfg(feature = "crd")]
+pub use schema::crd_schemas;
 pub use scope::CheckOptions;
 pub use settings::{RuleLevel, Settings, SettingsError, json_type};
 pub use suggest::suggest;

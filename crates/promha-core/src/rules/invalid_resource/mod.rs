@@ -36,7 +36,7 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
         let has_crd = options
             .crds
             .iter()
-            .any(|c| c.group == object.group && c.kind == object.kind);
+            .any(|c| c.group() == object.group && c.kind() == object.kind);
         if watched || has_crd {
             for issue in check_object(object, options.unknown_fields, &options.crds) {
                 out.report(object, issue.position, issue.message, issue.fix);

@@ -1,105 +1,15 @@
-//! Type and unknown-field checks against promha's compact schema
-//! (`schema/promha-schema.yaml`) and, on request, the user's own CRDs.
-
-use std::sync::OnceLock;
+//! Validation against the user's own CustomResourceDefinitions (`promha
+//! lint --crd`): their openAPIV3Schema, made to behave as the API server
+//! does, checked by the jsonschema crate. Only the CLI has this (the `crd`
+//! feature); the policy and the web page use the compact schema alone.
 
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::{ValidationError, Validator};
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 
-use crate::model::object::Object;
-use crate::read::{Document, Node, Position, ReadLimits, Source, read_documents, read_text};
+use super::{SchemaIssue, type_phrase};
+use crate::read::{Document, Node, ReadLimits, Source, read_text};
 use crate::suggest::suggest;
-
-const COMPACT_SCHEMA: &str = include_str!("schema/promha-schema.yaml");
-const OTHER_FIELDS: &str = "x-promha-other-fields";
-/// The compact schema entry for raw Prometheus configs.
-pub const PROMETHEUS_CONFIG: &str = "prometheus.yml";
-
-/// One problem with an object's fields.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SchemaIssue {
-    pub position: Position,
-    /// `spec.replicas`, `spec.affinity.podAntiAffinity…[0].topologyKey`.
-    pub path: String,
-    pub message: String,
-    pub fix: String,
-    /// A field the schema does not know, as opposed to a wrong value.
-    pub unknown_field: bool,
-}
-
-/// One kind's schema, compiled on first use: admission checks one object
-/// in a fresh instance, and compiling every kind's schema would cost more
-/// than the check itself.
-struct KindSchema {
-    key: String,
-    schema: Json,
-    validator: OnceLock<Result<Validator, String>>,
-}
-
-impl KindSchema {
-    fn validator(&self) -> Option<&Validator> {
-        self.validator
-            .get_or_init(|| jsonschema::validator_for(&self.schema).map_err(|e| format!("{}: {e}", self.key)))
-            .as_ref()
-            .ok()
-    }
-}
-
-/// The compact schema, read once per process.
-fn compact_schemas() -> &'static [KindSchema] {
-    static SCHEMAS: OnceLock<Vec<KindSchema>> = OnceLock::new();
-    SCHEMAS.get_or_init(|| match load_compact_schemas() {
-        Ok(schemas) => schemas,
-        // The schema is part of the program; its tests make this unreachable.
-        Err(problem) => panic!("promha's compact schema is invalid: {problem}"),
-    })
-}
-
-fn load_compact_schemas() -> Result<Vec<KindSchema>, String> {
-    let docs = read_documents(COMPACT_SCHEMA, &ReadLimits::default()).map_err(|e| e.to_string())?;
-    let mut root = docs.first().ok_or("empty schema")?.to_json();
-    expand_other_fields(&mut root);
-    let defs = root.get("$defs").cloned().ok_or("no $defs")?;
-    let kinds = root.get("kinds").and_then(Json::as_object).ok_or("no kinds")?;
-    Ok(kinds
-        .iter()
-        .map(|(key, schema)| {
-            let mut schema = schema.clone();
-            if let Json::Object(map) = &mut schema {
-                map.insert("$defs".to_string(), defs.clone());
-            }
-            KindSchema {
-                key: key.clone(),
-                schema,
-                validator: OnceLock::new(),
-            }
-        })
-        .collect())
-}
-
-fn compact_schema(key: &str) -> Option<&'static KindSchema> {
-    compact_schemas().iter().find(|s| s.key == key)
-}
-
-/// Turns `x-promha-other-fields: [a, b]` into `properties: {a: true, b: true}`.
-fn expand_other_fields(value: &mut Json) {
-    match value {
-        Json::Object(map) => {
-            if let Some(Json::Array(names)) = map.remove(OTHER_FIELDS) {
-                let properties = map.entry("properties").or_insert_with(|| Json::Object(Map::new()));
-                if let Json::Object(properties) = properties {
-                    for name in names.iter().filter_map(Json::as_str) {
-                        properties.entry(name.to_string()).or_insert(Json::Bool(true));
-                    }
-                }
-            }
-            map.values_mut().for_each(expand_other_fields);
-        }
-        Json::Array(items) => items.iter_mut().for_each(expand_other_fields),
-        _ => {}
-    }
-}
 
 /// A CustomResourceDefinition version's schema, from the user's `--crd` files.
 pub struct CrdSchema {
@@ -108,8 +18,8 @@ pub struct CrdSchema {
     pub version: String,
     /// Where the CRD came from, for messages.
     pub source: String,
-    schema: Json,
-    validator: Validator,
+    pub(super) schema: Json,
+    pub(super) validator: Validator,
 }
 
 impl std::fmt::Debug for CrdSchema {
@@ -229,34 +139,13 @@ fn structural_to_json_schema(schema: &mut Json) {
     }
 }
 
-/// Checks an object's fields. With `unknown_fields`, fields the schema does
-/// not know are reported too. A CRD given for the object's kind and version
-/// replaces the compact schema.
-pub fn check_object(object: &Object<'_>, unknown_fields: bool, crds: &[CrdSchema]) -> Vec<SchemaIssue> {
-    let version = object.api_version.rsplit('/').next().unwrap_or("");
-    if let Some(crd) = crds
-        .iter()
-        .find(|c| c.group == object.group && c.kind == object.kind && c.version == version)
-    {
-        let source = format!(" (CRD from {})", crd.source);
-        return validate(&crd.validator, &crd.schema, object.root, unknown_fields, &source);
-    }
-    let key = format!("{}/{}", object.group, object.kind);
-    match compact_schema(&key).and_then(|k| Some((k.validator()?, k))) {
-        Some((validator, kind)) => validate(validator, &kind.schema, object.root, unknown_fields, ""),
-        None => Vec::new(),
-    }
-}
-
-/// Checks the fields promha reads in a raw Prometheus config.
-pub fn check_prometheus_config(root: &Node) -> Vec<SchemaIssue> {
-    match compact_schema(PROMETHEUS_CONFIG).and_then(|k| Some((k.validator()?, k))) {
-        Some((validator, kind)) => validate(validator, &kind.schema, root, false, ""),
-        None => Vec::new(),
-    }
-}
-
-fn validate(validator: &Validator, schema: &Json, root: &Node, unknown_fields: bool, source: &str) -> Vec<SchemaIssue> {
+pub(super) fn validate(
+    validator: &Validator,
+    schema: &Json,
+    root: &Node,
+    unknown_fields: bool,
+    source: &str,
+) -> Vec<SchemaIssue> {
     let instance = root.to_json();
     let mut issues = Vec::new();
     for error in validator.iter_errors(&instance) {
@@ -359,18 +248,6 @@ fn describe(
     }
 }
 
-fn type_phrase(json_type: &str) -> &'static str {
-    match json_type {
-        "integer" => "an integer",
-        "number" => "a number",
-        "string" => "a string",
-        "boolean" => "true or false",
-        "array" => "a list",
-        "object" => "a map",
-        _ => "null",
-    }
-}
-
 /// `/spec/a/0/b` → `spec.a[0].b`.
 pub fn dotted_path(pointer: &str) -> String {
     let mut path = String::new();
@@ -439,101 +316,8 @@ fn resolve_ref<'a>(root: &'a Json, value: &'a Json) -> Option<&'a Json> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn issues(yaml: &str, unknown_fields: bool) -> Vec<SchemaIssue> {
-        let docs = read_text("t.yaml", yaml, &ReadLimits::default()).unwrap();
-        let object = Object::identify(0, &docs[0]).unwrap();
-        check_object(&object, unknown_fields, &[])
-    }
-
-    #[test]
-    fn the_compact_schema_compiles() {
-        assert!(compact_schemas().len() >= 7);
-        assert!(
-            compact_schemas()
-                .iter()
-                .any(|s| s.key == "monitoring.coreos.com/Prometheus")
-        );
-    }
-
-    #[test]
-    fn wrong_types_name_the_field_and_the_value() {
-        let found = issues(
-            "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {name: k}\nspec:\n  replicas: two\n  affinity: 5\n",
-            false,
-        );
-        assert_eq!(found.len(), 2, "{found:?}");
-        assert_eq!(found[0].path, "spec.replicas");
-        assert_eq!(found[0].position, Position::new(5, 3));
-        assert!(
-            found[0]
-                .message
-                .contains("must be an integer, but is the string \"two\""),
-            "{}",
-            found[0].message
-        );
-        assert_eq!(found[1].path, "spec.affinity");
-        assert!(found[1].message.contains("must be a map"), "{}", found[1].message);
-    }
-
-    #[test]
-    fn unknown_fields_only_when_asked_with_a_suggestion() {
-        let yaml = "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {name: k}\nspec:\n  replica: 3\n  retention: 30d\n";
-        assert!(issues(yaml, false).is_empty());
-        let found = issues(yaml, true);
-        assert_eq!(found.len(), 1, "{found:?}");
-        assert!(found[0].unknown_field);
-        assert_eq!(found[0].path, "spec.replica");
-        assert_eq!(found[0].fix, "rename `replica` to `replicas`");
-        assert_eq!(found[0].position, Position::new(5, 3));
-    }
-
-    #[test]
-    fn unknown_fields_in_nested_structures() {
-        let yaml = "apiVersion: monitoring.coreos.com/v1\nkind: Alertmanager\nmetadata: {name: m}\nspec:\n  affinity:\n    podAntiAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution:\n      - topologykey: kubernetes.io/hostname\n";
-        let found = issues(yaml, true);
-        assert_eq!(found.len(), 1, "{found:?}");
-        assert_eq!(
-            found[0].path,
-            "spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologykey"
-        );
-        assert_eq!(found[0].fix, "rename `topologykey` to `topologyKey`");
-    }
-
-    #[test]
-    fn label_values_must_be_strings() {
-        let yaml = "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {name: k}\nspec:\n  podMetadata:\n    labels: {shard: 0}\n";
-        let found = issues(yaml, false);
-        assert_eq!(found.len(), 1, "{found:?}");
-        assert_eq!(found[0].path, "spec.podMetadata.labels.shard");
-    }
-
-    #[test]
-    fn null_spec_is_accepted_and_enums_are_listed() {
-        assert!(
-            issues(
-                "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {name: k}\nspec:\n",
-                true
-            )
-            .is_empty()
-        );
-        let found = issues(
-            "apiVersion: monitoring.coreos.com/v1alpha1\nkind: PrometheusAgent\nmetadata: {name: a}\nspec: {mode: Sidecar}\n",
-            false,
-        );
-        assert!(found[0].message.contains("one of StatefulSet, DaemonSet"), "{found:?}");
-    }
-
-    #[test]
-    fn other_kinds_are_not_checked() {
-        assert!(issues("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: 5\n", true).is_empty());
-    }
-
-    #[test]
-    fn dotted_paths() {
-        assert_eq!(dotted_path("/spec/a~1b/0/c"), "spec.a/b[0].c");
-        assert_eq!(dotted_path(""), "");
-    }
+    use crate::model::object::Object;
+    use crate::schema::check_object;
 
     #[test]
     fn crd_schemas_prune_like_the_api_server() {
