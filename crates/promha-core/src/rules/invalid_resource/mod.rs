@@ -162,7 +162,11 @@ mod tests {
         let found = of(&RULE, RULE.bad_example);
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].position, Position::new(9, 3));
-        assert!(found[0].message.starts_with("`spec.replicas` must be"), "{}", found[0].message);
+        assert!(
+            found[0].message.starts_with("`spec.replicas` must be"),
+            "{}",
+            found[0].message
+        );
     }
 
     /// Cases are one file each; this is about several: an unreadable one is
