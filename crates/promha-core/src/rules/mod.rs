@@ -220,7 +220,7 @@ pub(crate) mod namespaces {
 
 #[cfg(test)]
 pub(crate) mod testing {
-    //! Helpers for rule tests: run the full check over YAML text.
+    //! Helpers for unit tests; rules' scenarios are their cases (tests/cases.rs).
     use crate::check::check;
     use crate::finding::Finding;
     use crate::read::{ReadLimits, read_text};
@@ -236,25 +236,14 @@ pub(crate) mod testing {
         }
     }
 
-    pub fn findings_with(yaml: &str, settings: &Settings) -> Vec<Finding> {
+    /// The findings of one rule, checked as admission checks (without the
+    /// CLI's options); rules' cases run as the CLI does.
+    pub fn of(rule: &Rule, yaml: &str) -> Vec<Finding> {
         let docs = match read_text("test.yaml", yaml, &ReadLimits::default()) {
             Ok(d) => d,
             Err(e) => panic!("test YAML does not parse: {e}\n{yaml}"),
         };
-        check(&docs, settings, &CheckOptions::default())
-    }
-
-    pub fn findings(yaml: &str) -> Vec<Finding> {
-        findings_with(yaml, &Settings::default())
-    }
-
-    /// The findings of one rule.
-    pub fn of(rule: &Rule, yaml: &str) -> Vec<Finding> {
-        findings(yaml).into_iter().filter(|f| f.rule == rule.id).collect()
-    }
-
-    pub fn of_with(rule: &Rule, yaml: &str, settings: &Settings) -> Vec<Finding> {
-        findings_with(yaml, settings)
+        check(&docs, &Settings::default(), &CheckOptions::default())
             .into_iter()
             .filter(|f| f.rule == rule.id)
             .collect()

@@ -95,121 +95,32 @@ fn relabeling_removes(relabeling: &Node, label: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::read::Position;
-    use crate::rules::testing::of;
+    use super::relabeling_removes;
+    use crate::read::{ReadLimits, read_documents};
 
-    #[test]
-    fn points_at_the_alerting_section() {
-        let found = of(&RULE, RULE.bad_example);
-        assert_eq!(found.len(), 1);
-        assert_eq!(found[0].position, Position::new(7, 1));
-        assert_eq!(
-            found[0].fix,
-            "add to alerting.alert_relabel_configs: [{action: labeldrop, regex: replica}]"
-        );
-    }
-
-    fn with_relabeling(relabeling: &str) -> String {
-        format!(
-            "global:\n  external_labels: {{prometheus_replica: $(POD_NAME)}}\nalerting:\n  alert_relabel_configs:\n{relabeling}  alertmanagers:\n  - static_configs: [{{targets: [am-0:9093, am-1:9093]}}]\n"
-        )
+    /// Whether a relabeling, written as flow YAML, removes prometheus_replica.
+    fn removes(relabeling: &str) -> bool {
+        let nodes = read_documents(relabeling, &ReadLimits::default()).unwrap();
+        relabeling_removes(&nodes[0], "prometheus_replica")
     }
 
     #[test]
-    fn regexes_are_anchored_like_prometheus() {
-        assert!(
-            of(
-                &RULE,
-                &with_relabeling("  - {action: labeldrop, regex: prometheus_replica|replica}\n")
-            )
-            .is_empty()
-        );
-        assert!(
-            of(
-                &RULE,
-                &with_relabeling("  - {action: labeldrop, regex: \"prometheus_.*\"}\n")
-            )
-            .is_empty()
-        );
-        assert_eq!(
-            of(&RULE, &with_relabeling("  - {action: labeldrop, regex: replica}\n")).len(),
-            1,
-            "unanchored match does not count"
-        );
-        assert_eq!(
-            of(&RULE, &with_relabeling("  - {action: labeldrop, regex: \"(\"}\n")).len(),
-            1,
-            "an invalid regex drops nothing"
-        );
-        assert_eq!(
-            of(
-                &RULE,
-                &with_relabeling("  - {action: labelkeep, regex: prometheus_replica}\n")
-            )
-            .len(),
-            1
-        );
-    }
-
-    #[test]
-    fn labelkeep_of_other_labels_removes_it() {
-        assert!(
-            of(
-                &RULE,
-                &with_relabeling("  - {action: labelkeep, regex: \"alertname|severity|namespace\"}\n")
-            )
-            .is_empty()
-        );
-    }
-
-    #[test]
-    fn per_alertmanager_relabelings_count_when_every_entry_drops() {
-        let config = |second: &str| {
-            format!(
-                "global:\n  external_labels: {{prometheus_replica: $(POD_NAME)}}\nalerting:\n  alertmanagers:\n  - static_configs: [{{targets: [am-0:9093, am-1:9093]}}]\n    alert_relabel_configs: [{{action: labeldrop, regex: prometheus_replica}}]\n  - static_configs: [{{targets: [other:9093]}}]\n{second}"
-            )
-        };
-        assert!(
-            of(
-                &RULE,
-                &config("    alert_relabel_configs: [{action: labeldrop, regex: prometheus_replica}]\n")
-            )
-            .is_empty()
-        );
-        assert_eq!(
-            of(&RULE, &config("")).len(),
-            1,
-            "the second Alertmanager still gets the label"
-        );
-    }
-
-    #[test]
-    fn replacing_with_empty_removes_the_label() {
-        assert!(
-            of(
-                &RULE,
-                &with_relabeling("  - {target_label: prometheus_replica, replacement: \"\"}\n")
-            )
-            .is_empty()
-        );
-    }
-
-    #[test]
-    fn configs_without_alerting_or_replica_label_are_left_to_other_rules() {
-        assert!(
-            of(
-                &RULE,
-                "global:\n  external_labels: {replica: $(POD_NAME)}\nscrape_configs: []\n"
-            )
-            .is_empty()
-        );
-        assert!(
-            of(
-                &RULE,
-                "alerting:\n  alertmanagers:\n  - static_configs: [{targets: [am:9093]}]\n"
-            )
-            .is_empty()
-        );
+    fn relabelings_remove_the_label_as_prometheus_applies_them() {
+        let table = [
+            ("{action: labeldrop, regex: prometheus_replica|replica}", true),
+            ("{action: labeldrop, regex: \"prometheus_.*\"}", true),
+            // Prometheus anchors regexes: a match inside the name does not count.
+            ("{action: labeldrop, regex: replica}", false),
+            // An invalid regex drops nothing (Prometheus refuses the config).
+            ("{action: labeldrop, regex: \"(\"}", false),
+            ("{action: labelkeep, regex: prometheus_replica}", false),
+            ("{action: labelkeep, regex: \"alertname|severity|namespace\"}", true),
+            // replace is the default action; an empty replacement removes the label.
+            ("{target_label: prometheus_replica, replacement: \"\"}", true),
+            ("{target_label: prometheus_replica, replacement: x}", false),
+        ];
+        for (relabeling, expected) in table {
+            assert_eq!(removes(relabeling), expected, "{relabeling}");
+        }
     }
 }

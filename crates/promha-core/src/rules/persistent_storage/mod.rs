@@ -49,37 +49,3 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
         );
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::rules::testing::of;
-
-    #[test]
-    fn empty_dir_and_ephemeral_are_not_persistent() {
-        let prometheus = |storage: &str| {
-            format!(
-                "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {{name: k}}\nspec:\n  storage: {storage}\n"
-            )
-        };
-        let found = of(&RULE, &prometheus("{emptyDir: {medium: Memory}}"));
-        assert!(found[0].message.contains("emptyDir"));
-        assert_eq!(found[0].position.line, 5);
-        assert!(
-            of(&RULE, &prometheus("{ephemeral: {volumeClaimTemplate: {}}}"))[0]
-                .message
-                .contains("ephemeral")
-        );
-        assert!(of(&RULE, &prometheus("{volumeClaimTemplate: {spec: {}}}")).is_empty());
-    }
-
-    #[test]
-    fn only_prometheus_and_alertmanager_resources() {
-        let agent =
-            "apiVersion: monitoring.coreos.com/v1alpha1\nkind: PrometheusAgent\nmetadata: {name: a}\nspec: {}\n";
-        assert!(of(&RULE, agent).is_empty());
-        let found = of(&RULE, RULE.bad_example);
-        assert_eq!(found[0].severity, Severity::Warning);
-        assert!(found[0].message.contains("silences"));
-    }
-}
