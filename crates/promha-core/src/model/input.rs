@@ -30,7 +30,11 @@ impl Input {
 
 /// The documents the prefilter must parse for these inputs.
 pub fn interest(inputs: &[Input]) -> Interest {
-    let mut interest = Interest::default();
+    let mut interest = Interest {
+        // An ignore annotation naming no rule is reported on any object (invalid-resource).
+        any_kind_words: vec![super::object::IGNORE_ANNOTATION.to_string()],
+        ..Interest::default()
+    };
     let own = |words: &[&str]| words.iter().map(|w| w.to_string()).collect::<Vec<_>>();
     for input in inputs {
         match input {

@@ -23,6 +23,9 @@ pub struct Interest {
     /// ConfigMaps are parsed only when their text holds one of these words
     /// (the keys a Prometheus config would have); empty: never.
     pub config_words: Vec<String>,
+    /// Any object is parsed when its text holds one of these (promha's own
+    /// annotation, which must be checked wherever it is written).
+    pub any_kind_words: Vec<String>,
 }
 
 /// What to do with a document.
@@ -50,11 +53,13 @@ pub fn triage(text: &str, interest: &Interest) -> Triage {
     if !is_kind_name(kind) {
         return Triage::Read; // Not a plain object: let the parser judge.
     }
-    let read = match kind {
-        "Deployment" | "StatefulSet" => runs_image(text, &interest.workload_images),
-        "ConfigMap" => interest.config_words.iter().any(|word| text.contains(word.as_str())),
-        k => k.ends_with("List") || interest.kinds.iter().any(|wanted| wanted == k),
-    };
+    let mentioned = interest.any_kind_words.iter().any(|word| text.contains(word.as_str()));
+    let read = mentioned
+        || match kind {
+            "Deployment" | "StatefulSet" => runs_image(text, &interest.workload_images),
+            "ConfigMap" => interest.config_words.iter().any(|word| text.contains(word.as_str())),
+            k => k.ends_with("List") || interest.kinds.iter().any(|wanted| wanted == k),
+        };
     // A document is skipped only when it is plainly well formed: a broken one
     // is parsed, so that its error is reported.
     if read || !looks_well_formed(text) {
@@ -119,6 +124,7 @@ mod tests {
             ]),
             workload_images: words(&["prometheus", "alertmanager", "thanos"]),
             config_words: words(&["scrape_configs", "global:", "alerting:", "rule_files", "remote_write"]),
+            any_kind_words: Vec::new(),
         }
     }
 
