@@ -328,7 +328,7 @@ mod agrees_with_jsonschema {
             json!(3000000000i64),
         ];
         for (i, replacement) in replacements.iter().enumerate() {
-            if (path.len() + i) % 3 == 0 {
+            if (path.len() + i).is_multiple_of(3) {
                 out.push(replace_at(path, replacement.clone()));
             }
         }
