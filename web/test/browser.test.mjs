@@ -378,7 +378,141 @@ describe('the page over http', () => {
 
 });
 
+// A text of several MB: copies of the broken setup under distinct names, so
+// that the check takes seconds (the core's work grows faster than the text).
+const large = Array.from({ length: 1000 }, (_, i) => broken.replace(/name: (k8s|main)$/gm, `name: $1-${i}`)).join('---\n');
+let largeReport;
+function expectedLarge() {
+  largeReport ??= api.lint(large, null);
+  return largeReport;
+}
+const largeSize = `${(Buffer.byteLength(large) / 1e6).toFixed(1)} MB`;
+const PROGRESS = /^Checking (\d+(?:\.\d)? [kM]B)… (\d+(?:\.\d)?) s$/;
+
+// Pastes as the browser does: a paste event whose clipboard holds the text
+// (its default action, inserting into the textarea, is what the page avoids).
+async function pasteEvent(page, text) {
+  await page.evaluate((t) => {
+    const input = document.getElementById('input');
+    input.focus();
+    input.select();
+    const data = new DataTransfer();
+    data.setData('text/plain', t);
+    input.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+  }, text);
+}
+
+const summaryText = () => document.getElementById('summary').textContent;
+const resultsState = () => document.getElementById('results').dataset.state;
+
+// Pastes the large text, and checks that the page shows the check's progress
+// and stays responsive while the worker checks it.
+async function pasteLargeWhileResponsive(page) {
+  await pasteEvent(page, large);
+  await page.waitForFunction((re) => new RegExp(re).test(document.getElementById('summary').textContent), PROGRESS.source);
+  const first = (await page.evaluate(summaryText)).match(PROGRESS);
+  assert.equal(first[1], largeSize, 'the progress names the size of the text');
+  // The page answers while the check runs: a click opens the settings, and
+  // the check is still running afterwards. On the page's own thread, the
+  // click would wait for the check to end.
+  assert.equal(await page.evaluate(() => document.getElementById('settings-panel').open), false);
+  await page.click('#settings-panel summary');
+  assert.deepEqual(await page.evaluate(() => [document.getElementById('settings-panel').open, document.getElementById('results').dataset.state]), [true, 'checking']);
+  // The elapsed time counts up.
+  await page.waitForFunction(([re, seconds]) => {
+    const m = document.getElementById('summary').textContent.match(new RegExp(re));
+    return m && Number(m[2]) > seconds;
+  }, [PROGRESS.source, Number(first[2])]);
+  await page.click('#settings-panel summary');
+}
+
+async function assertLargeReport(page) {
+  await page.waitForFunction(() => document.getElementById('results').dataset.state === 'ok', null, { timeout: 120000 });
+  const report = expectedLarge();
+  const { errors, warnings, documents } = report.summary;
+  assert.equal(await page.evaluate(summaryText), `${errors} errors and ${warnings} warnings in ${documents} resources.`);
+  assert.ok(report.findings.length > 1000, `${report.findings.length} findings`);
+  const shown = await findings(page);
+  assert.deepEqual(shown, report.findings.slice(0, 1000).map((f) => ({ rule: f.rule, severity: f.severity, line: f.line })), 'the first 1000 findings, in order');
+  assert.equal(await page.textContent('#results .more'), `The first 1000 of ${report.findings.length} findings are listed; the CLI (promha lint) lists them all.`);
+  return shown;
+}
+
+describe('a large text', () => {
+  test('is checked in a worker: the page stays responsive and shows progress', async () => {
+    const { page, problems } = await open(server.url);
+    await pasteLargeWhileResponsive(page);
+    const shown = await assertLargeReport(page);
+    // The textarea holds a window of the text, read-only; the editor
+    // reports it whole.
+    const view = await page.evaluate(() => {
+      const input = document.getElementById('input');
+      const editor = document.getElementById('editor');
+      return { readOnly: input.readOnly, length: input.value.length, large: editor.dataset.large, first: editor.dataset.firstLine, notice: !document.getElementById('large-text').hidden };
+    });
+    assert.deepEqual(view, { readOnly: true, length: view.length, large: 'true', first: '1', notice: true });
+    assert.ok(view.length < large.length / 10, `the textarea holds ${view.length} characters`);
+    assert.equal(await page.inputValue('#input'), large.split('\n').slice(0, 2000).join('\n'));
+    // A finding far down the text moves the window to its line and marks it.
+    const far = shown.filter((f) => f.line > 5000).at(-1);
+    await page.locator(`#results .finding[data-line="${far.line}"] .message`).first().click();
+    await page.waitForSelector(`#line-mark[data-line="${far.line}"]`);
+    const marked = await page.evaluate(() => {
+      const input = document.getElementById('input');
+      return { first: Number(document.getElementById('editor').dataset.firstLine), selected: input.value.slice(input.selectionStart, input.selectionEnd) };
+    });
+    assert.ok(marked.first > 1 && marked.first <= far.line, JSON.stringify(marked));
+    assert.equal(marked.selected, large.split('\n')[far.line - 1], 'the finding\'s line is selected');
+    // Pasting a small text into it replaces it, and the page is an editor again.
+    await pasteEvent(page, good);
+    assert.deepEqual(await findings(page), []);
+    assert.equal(await page.inputValue('#input'), good);
+    assert.equal(await page.evaluate(() => document.getElementById('input').readOnly), false);
+    assertClean(problems);
+    await page.close();
+  });
+
+  test('a newer text supersedes a running check, whose worker is stopped', async () => {
+    const { page, problems } = await open(server.url);
+    const workers = [];
+    const watch = (worker) => {
+      const entry = { worker, closed: false };
+      worker.on('close', () => { entry.closed = true; });
+      workers.push(entry);
+    };
+    page.workers().forEach(watch);
+    page.on('worker', watch);
+    await pasteEvent(page, large);
+    await page.waitForSelector('#results[data-check="running"]', { state: 'attached' });
+    const running = workers.filter((w) => !w.closed);
+    assert.ok(running.length >= 1, 'a worker runs the check');
+    await page.click('#example-good');
+    assert.deepEqual(await findings(page), []);
+    assert.equal(await page.evaluate(summaryText), 'No findings in 6 resources.');
+    // Playwright hears of a worker's end a moment after it ends; an idle
+    // worker, which a check left running would become, never ends.
+    for (let i = 0; i < 100 && !running.every((w) => w.closed); i++) await page.waitForTimeout(100);
+    assert.ok(running.every((w) => w.closed), 'the worker checking the large text was terminated');
+    // The superseded check never reports.
+    const revision = await page.getAttribute('#results', 'data-revision');
+    await page.waitForTimeout(1000);
+    assert.equal(await page.getAttribute('#results', 'data-revision'), revision);
+    assert.equal(await page.evaluate(summaryText), 'No findings in 6 resources.');
+    assertClean(problems);
+    await page.close();
+  });
+});
+
 describe('the page from file://', () => {
+  test('checks a large text in a worker, with progress', async () => {
+    const { page, problems } = await open(fileUrl);
+    assert.equal(await page.getAttribute('html', 'data-wasm'), 'embedded');
+    await pasteLargeWhileResponsive(page);
+    await assertLargeReport(page);
+    assertClean(problems);
+    await page.close();
+  });
+
   test('loads the embedded wasm and checks, with a working fragment', async () => {
     const { page, problems } = await open(fileUrl);
     assert.equal(await page.getAttribute('html', 'data-wasm'), 'embedded');
