@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 
+import { encodeFragment } from '../src/js/share-link.js';
 import { distDir, launchChromium, loadWasmApi, serveDist, watchedPage, webDir } from './helpers.mjs';
 
 const broken = readFileSync(join(webDir, 'src', 'examples', 'broken.yaml'), 'utf8');
@@ -263,7 +264,7 @@ describe('the page over http', () => {
     await page.fill('#s-replicaLabels', 'prometheus-replica');
     await page.waitForFunction(() => /replicaLabels/.test(document.getElementById('settings-error').textContent));
     await page.fill('#s-minReplicas', '');
-    await page.fill('#s-replicaLabels', 'cluster_replica, replica');
+    await page.fill('#s-replicaLabels', 'cluster_replica\nreplica');
     await page.waitForSelector('#results[data-state="ok"]');
     assert.equal(await page.isHidden('#settings-error'), true);
     assert.match(await page.textContent('#settings-yaml'), /^replicaLabels:\n\s*- cluster_replica\n\s*- replica\n$/);
@@ -305,7 +306,7 @@ describe('the page over http', () => {
     const shown = await page.$$eval('#rule-list .rule', (articles) => articles.map((a) => ({ id: a.id, doc: a.querySelector('.rule-doc').textContent })));
     assert.deepEqual(shown.map((r) => r.id), rules.map((r) => 'rule-' + r.id));
     assert.equal(shown[0].doc, rules[0].doc.replace(/`/g, ''));
-    const levels = await page.$$eval('#rule-levels select', (s) => s.map((x) => x.dataset.rule));
+    const levels = await page.$$eval('#s-rules select', (s) => s.map((x) => x.dataset.rule));
     assert.deepEqual(levels, rules.map((r) => r.id));
     const rule = rules.find((r) => r.id === 'alertmanager-peers');
     const article = page.locator('#rule-alertmanager-peers');
@@ -376,6 +377,160 @@ describe('the page over http', () => {
     await watched.page.close();
   });
 
+});
+
+// What the form must show for a property of the settings' JSON Schema: the
+// test's own reading of the schema, so that a form that drifts from it fails.
+function expectedField(key, property) {
+  const types = [].concat(property.type).filter((t) => t !== 'null');
+  const hasDefault = 'default' in property;
+  if (property.enum) return { key, kind: 'choice', options: [...(hasDefault ? [] : ['']), ...property.enum], value: hasDefault ? property.default : '' };
+  if (types.includes('integer')) return { key, kind: 'number', min: String(property.minimum), max: String(property.maximum), placeholder: hasDefault ? String(property.default) : 'not set', value: '' };
+  if (types.includes('boolean')) return { key, kind: 'boolean', checked: property.default === true };
+  if (types.includes('array') && [].concat(property.items.type).includes('string')) return { key, kind: 'list', placeholder: property.default?.length ? property.default.join('\n') : 'none', value: '' };
+  if (types.includes('object') && property.properties) return { key, kind: 'levels', levels: Object.entries(property.properties).map(([id, p]) => ({ id, options: ['', ...p.enum], value: '' })) };
+  if (types.includes('string')) return { key, kind: 'text', placeholder: hasDefault ? property.default : 'not set', value: '' };
+  throw new Error(`the test does not know how the form shows ${key}: ${JSON.stringify(property)}`);
+}
+
+// What the page's form shows, field by field.
+function formFields() {
+  return [...document.querySelectorAll('#settings-fields [data-kind]')].map((node) => {
+    const key = node.querySelector('code').textContent;
+    const kind = node.dataset.kind;
+    const hint = node.querySelector('.hint').textContent;
+    const control = node.querySelector('[data-key]');
+    const options = (select) => [...select.options].map((o) => o.value);
+    if (kind === 'choice') return { key, kind, hint, options: options(control), value: control.value };
+    if (kind === 'number') return { key, kind, hint, min: control.min, max: control.max, placeholder: control.placeholder, value: control.value, type: control.type };
+    if (kind === 'boolean') return { key, kind, hint, checked: control.checked, type: control.type };
+    if (kind === 'list' || kind === 'text') return { key, kind, hint, placeholder: control.placeholder, value: control.value, tag: control.tagName };
+    if (kind === 'levels') return { key, kind, hint, levels: [...node.querySelectorAll('select')].map((s) => ({ id: s.dataset.rule, options: options(s), value: s.value })) };
+    return { key, kind, hint };
+  });
+}
+
+// A value other than the default for a property, chosen from the schema,
+// and how to set it in the form.
+function otherValue(key, property, reported) {
+  const field = expectedField(key, property);
+  switch (field.kind) {
+    case 'choice': {
+      const value = property.enum.find((v) => v !== property.default);
+      return { value, set: (page) => page.selectOption(`#s-${key}`, value) };
+    }
+    case 'number': {
+      const value = property.minimum !== property.default ? property.minimum : property.maximum;
+      return { value, set: (page) => page.fill(`#s-${key}`, String(value)) };
+    }
+    case 'boolean':
+      return { value: !property.default, set: (page) => page.setChecked(`#s-${key}`, !property.default) };
+    case 'list':
+      return { value: ['monitoring'], set: (page) => page.fill(`#s-${key}`, 'monitoring') };
+    case 'text':
+      return { value: 'topology.kubernetes.io/zone', set: (page) => page.fill(`#s-${key}`, 'topology.kubernetes.io/zone') };
+    case 'levels': {
+      // A rule the text reports, turned off.
+      const rule = Object.keys(property.properties).find((id) => reported.includes(id));
+      return { value: { [rule]: 'off' }, set: (page) => page.selectOption(`#level-${rule}`, 'off') };
+    }
+    default:
+      throw new Error(field.kind);
+  }
+}
+
+// Waits for the check after a change in the form (a new report or error).
+async function nextCheck(page, revision) {
+  await page.waitForFunction((r) => {
+    const results = document.getElementById('results');
+    return Number(results.dataset.revision) > r && (results.dataset.state === 'ok' || results.dataset.state === 'settings-error');
+  }, revision);
+}
+
+const revisionOf = async (page) => Number(await page.getAttribute('#results', 'data-revision'));
+
+describe('the settings form', () => {
+  test('has a field for every property of the settings schema, as the schema says', async () => {
+    const schema = api.settingsSchema();
+    const { page, problems } = await open(server.url);
+    const shown = await page.evaluate(formFields);
+    // One field per property (the rule levels, a fieldset, after the others).
+    assert.deepEqual(shown.map((f) => f.key).sort(), Object.keys(schema.properties).sort());
+    assert.deepEqual(shown.filter((f) => f.kind !== 'levels').map((f) => f.key), Object.keys(schema.properties).filter((k) => !schema.properties[k].properties), 'in the schema\'s order');
+    for (const field of shown) {
+      const property = schema.properties[field.key];
+      const { hint, type, tag, ...rest } = field;
+      assert.deepEqual(rest, expectedField(field.key, property), field.key);
+      assert.ok(hint.includes(property.description), `${field.key} shows its description`);
+      if (field.kind === 'number') assert.equal(type, 'number');
+      if (field.kind === 'boolean') assert.equal(type, 'checkbox');
+      if (field.kind === 'list') assert.equal(tag, 'TEXTAREA', 'a list is one item a line');
+      if (field.kind === 'levels') assert.deepEqual(field.levels.map((l) => l.id), api.rules().map((r) => r.id), 'a level for every rule');
+    }
+    // The schema's defaults are the checker's.
+    const defaults = api.defaultSettings();
+    for (const [key, property] of Object.entries(schema.properties)) {
+      if ('default' in property) assert.deepEqual(property.default, defaults[key], key);
+    }
+    assert.deepEqual(Object.keys(defaults), Object.keys(schema.properties));
+    // Nothing changed: nothing is written.
+    assert.equal(await page.isHidden('#settings-yaml-box'), true);
+    assertClean(problems);
+    await page.close();
+  });
+
+  test('every field changes what is checked, and the .promha.yaml says the same', async () => {
+    const schema = api.settingsSchema();
+    const defaults = api.lint(broken, null);
+    const reported = defaults.findings.map((f) => f.rule);
+    const { page, problems } = await open(server.url);
+    await paste(page, broken);
+    await findings(page);
+    await page.click('#settings-panel summary');
+    let changed = 0;
+    for (const [key, property] of Object.entries(schema.properties)) {
+      const { value, set } = otherValue(key, property, reported);
+      const settings = { [key]: value };
+      const want = api.lint(broken, settings);
+      let revision = await revisionOf(page);
+      await set(page);
+      await nextCheck(page, revision);
+      if (typeof want.error === 'string') {
+        assert.equal(await page.getAttribute('#results', 'data-state'), 'settings-error', key);
+      } else {
+        assert.deepEqual(sorted(await findings(page)), sorted(expected(broken, settings)), `${key}: ${JSON.stringify(value)}`);
+        if (JSON.stringify(want) !== JSON.stringify(defaults)) changed++;
+      }
+      // The form writes only the changed setting, and the CLI would read it alike.
+      const yaml = await page.textContent('#settings-yaml');
+      assert.match(yaml, new RegExp(`^${key}:`), yaml);
+      assert.deepEqual(api.lint(broken, yaml), want, `${key} as YAML:\n${yaml}`);
+      revision = await revisionOf(page);
+      await page.click('#settings-reset');
+      await nextCheck(page, revision);
+      assert.deepEqual(sorted(await findings(page)), sorted(expected(broken)), `${key} reset`);
+    }
+    assert.ok(changed >= Object.keys(schema.properties).length / 2, `${changed} settings changed the findings of the broken example`);
+    assertClean(problems);
+    await page.close();
+  });
+
+  test('a link\'s settings the form cannot show are kept, and reported', async () => {
+    const { page, problems } = await open(server.url + '#' + await encodeFragment(broken, { antiAffinity: 'sometimes', minReplica: 2, minReplicas: 3 }));
+    await page.waitForSelector('#results[data-state="settings-error"]');
+    const error = await page.textContent('#settings-error');
+    assert.match(error, /antiAffinity.*sometimes/);
+    assert.match(error, /minReplica\b.*did you mean/);
+    assert.equal(await page.inputValue('#s-minReplicas'), '3');
+    // Editing a field makes the form the truth for it; the unknown key stays.
+    const revision = await revisionOf(page);
+    await page.selectOption('#s-antiAffinity', 'required');
+    await nextCheck(page, revision);
+    assert.doesNotMatch(await page.textContent('#settings-error'), /sometimes/);
+    assert.match(await page.textContent('#settings-error'), /minReplica\b/);
+    assertClean(problems);
+    await page.close();
+  });
 });
 
 // A text of several MB: copies of the broken setup under distinct names, so

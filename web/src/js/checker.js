@@ -9,7 +9,7 @@ const RECYCLE_AFTER_CHARS = 8e6;
 
 /// `module`: the compiled WebAssembly.Module; `source`: the worker's script
 /// (wasm-bindgen's glue and worker.js). `ready` resolves to
-/// {version, rules, defaults}, or rejects if the module cannot start.
+/// {version, rules, schema} (the settings' JSON Schema), or rejects if the module cannot start.
 export function createChecker({ module, source }) {
   const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
   let worker = null;

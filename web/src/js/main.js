@@ -194,15 +194,15 @@ function start() {
     settingsForm = createSettingsForm(
       {
         form: $('settings-form'),
+        fields: $('settings-fields'),
         panel: $('settings-panel'),
         error: $('settings-error'),
         badge: $('settings-badge'),
         yaml: $('settings-yaml'),
         yamlBox: $('settings-yaml-box'),
-        ruleLevels: $('rule-levels'),
         reset: $('settings-reset'),
       },
-      { rules: meta.rules, defaults: meta.defaults, onChange: ({ now }) => (now ? checkNow() : scheduleCheck()) },
+      { schema: meta.schema, rules: meta.rules, onChange: ({ now }) => (now ? checkNow() : scheduleCheck()) },
     );
     renderRuleCatalogue($('rule-list'), meta.rules, { onLoadExample: (text) => loadText(text, { focus: true }) });
     settingsForm.apply({});

@@ -4,7 +4,7 @@
 //
 // Messages in:  {type: 'init', module}       a compiled WebAssembly.Module
 //               {type: 'lint', id, text, settings, limit}
-// Messages out: {type: 'ready', meta: {version, rules, defaults}} | {type: 'init-failed', message}
+// Messages out: {type: 'ready', meta: {version, rules, schema}} | {type: 'init-failed', message}
 //               {type: 'started', id, bytes}, then
 //               {type: 'done', id, result, total, ms} | {type: 'failed', id, message}
 // `result` is what the wasm's lint returns, with at most `limit` findings
@@ -40,7 +40,7 @@ self.onmessage = (event) => {
     try {
       wasm_bindgen.initSync({ module: message.module });
       api = wasm_bindgen;
-      self.postMessage({ type: 'ready', meta: { version: api.version(), rules: api.rules(), defaults: api.defaultSettings() } });
+      self.postMessage({ type: 'ready', meta: { version: api.version(), rules: api.rules(), schema: api.settingsSchema() } });
     } catch (error) {
       self.postMessage({ type: 'init-failed', message: describe(error) });
     }
