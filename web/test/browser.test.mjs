@@ -366,6 +366,43 @@ describe('the page over http', () => {
     await page.close();
   });
 
+  test('line numbers are drawn for the lines in view, beside their lines', async () => {
+    const { page, problems } = await open(server.url);
+    const text = Array.from({ length: 100 }, () => good).join('---\n');
+    const lines = text.split('\n').length;
+    assert.ok(lines > 5000, String(lines));
+    // As typing ends (page.fill types 300 kB slowly).
+    await page.evaluate((t) => {
+      const input = document.getElementById('input');
+      input.value = t;
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+    }, text);
+    await findings(page);
+    // Where number n is drawn, and where line n of the textarea is.
+    const place = (n) => page.evaluate((line) => {
+      const input = document.getElementById('input');
+      const gutter = document.getElementById('gutter-lines');
+      const numbers = gutter.textContent.split('\n').map(Number);
+      const lh = parseFloat(getComputedStyle(input).lineHeight);
+      const at = numbers.indexOf(line);
+      return {
+        drawn: numbers.length,
+        number: at < 0 ? null : gutter.getBoundingClientRect().top + parseFloat(getComputedStyle(gutter).paddingTop) + at * lh,
+        line: input.getBoundingClientRect().top + parseFloat(getComputedStyle(input).paddingTop) + (line - 1) * lh - input.scrollTop,
+      };
+    }, n);
+    const top = await place(1);
+    assert.ok(top.drawn < 200, `${top.drawn} numbers drawn for ${lines} lines`);
+    assert.ok(Math.abs(top.number - top.line) < 1, JSON.stringify(top));
+    await page.evaluate(() => { const input = document.getElementById('input'); input.scrollTop = 8 + 3999 * parseFloat(getComputedStyle(input).lineHeight); });
+    await page.waitForFunction(() => document.getElementById('gutter-lines').textContent.split('\n').includes('4000'));
+    const deep = await place(4000);
+    assert.ok(deep.drawn < 200 && !(await page.textContent('#gutter-lines')).split('\n').includes('1'), 'the numbers in view, not all');
+    assert.ok(Math.abs(deep.number - deep.line) < 1, JSON.stringify(deep));
+    assertClean(problems);
+    await page.close();
+  });
+
   test('fails loudly when the wasm cannot be loaded', async () => {
     const watched = await watchedPage(browser.context);
     await watched.page.route(/promha_web(_bg\.wasm|_wasm\.js)$/, (route) => route.fulfill({ status: 404, body: 'gone' }));
@@ -618,6 +655,13 @@ describe('a large text', () => {
     });
     assert.ok(marked.first > 1 && marked.first <= far.line, JSON.stringify(marked));
     assert.equal(marked.selected, large.split('\n')[far.line - 1], 'the finding\'s line is selected');
+    // Scrolling to the end of the window moves the window on.
+    const before = Number(await page.getAttribute('#editor', 'data-first-line'));
+    await page.evaluate(() => { const input = document.getElementById('input'); input.scrollTop = input.scrollHeight; });
+    await page.waitForFunction((b) => Number(document.getElementById('editor').dataset.firstLine) > b, before);
+    const moved = await page.evaluate(() => ({ first: Number(document.getElementById('editor').dataset.firstLine), text: document.getElementById('input').value, numbers: document.getElementById('gutter-lines').textContent.split('\n').map(Number) }));
+    assert.equal(moved.text.split('\n')[0], large.split('\n')[moved.first - 1], 'the window shows the text from its first line');
+    assert.ok(moved.numbers.every((n) => n >= moved.first && n < moved.first + 2000), 'the numbers are the text\'s');
     // Pasting a small text into it replaces it, and the page is an editor again.
     await pasteEvent(page, good);
     assert.deepEqual(await findings(page), []);
