@@ -570,7 +570,7 @@ describe('the settings form', () => {
   });
 });
 
-// A text of several MB: copies of the broken setup under distinct names, so
+// A text of 1.5 MB (a large one, over a million characters): copies of the broken setup under distinct names, so
 // that the check takes seconds (the core's work grows faster than the text).
 const large = Array.from({ length: 1000 }, (_, i) => broken.replace(/name: (k8s|main)$/gm, `name: $1-${i}`)).join('---\n');
 let largeReport;
