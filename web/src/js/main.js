@@ -72,7 +72,8 @@ function start() {
 
   async function checkNow() {
     clearTimeout(lintTimer);
-    if (!checker) return;
+    // Until the checker has started, edits wait for the first check.
+    if (!checker || !settingsForm) return;
     const text = editor.text;
     const settings = settingsForm.current();
     const mine = ++generation;
