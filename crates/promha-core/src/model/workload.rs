@@ -69,7 +69,7 @@ impl<'d> Workload<'d> {
             Replicas::Invalid(_) => None,
         };
         let shards = if app.is_sharded() {
-            match spec.and_then(|s| s.get("shards")).and_then(Node::as_whole_number) {
+            match spec.and_then(|s| s.get("shards")).and_then(Node::as_int32) {
                 Some(n) if n > 1 => n.min(MAX_SHARDS),
                 _ => 1,
             }
@@ -272,7 +272,8 @@ fn read_replicas(spec: Option<&Node>) -> Replicas<'_> {
         None => Replicas::Unset,
         Some(node) => match node.value {
             Value::Null => Replicas::Unset,
-            _ => match node.as_whole_number() {
+            // Out of int32, the API refuses it: invalid-resource reports it, and no rule guesses.
+            _ => match node.as_int32() {
                 Some(n) => Replicas::Set(n, node),
                 None => Replicas::Invalid(node),
             },
