@@ -4,6 +4,7 @@
 
 mod app;
 pub mod containers;
+pub mod dns;
 pub mod embedded;
 mod input;
 pub mod object;

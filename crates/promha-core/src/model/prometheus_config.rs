@@ -71,7 +71,7 @@ pub struct PrometheusConfig<'d> {
     pub location: String,
 }
 
-impl PrometheusConfig<'_> {
+impl<'d> PrometheusConfig<'d> {
     /// `global.external_labels` written as `data[prometheus.yml] global.external_labels`.
     pub fn field(&self, path: &str) -> String {
         if self.location.is_empty() {
@@ -88,7 +88,7 @@ impl PrometheusConfig<'_> {
     }
 
     /// `alerting.alertmanagers[]`: each entry is its own set of Alertmanagers.
-    pub fn alertmanager_entries(&self) -> &[Node] {
+    pub fn alertmanager_entries(&self) -> &'d [Node] {
         self.root
             .path(&["alerting", "alertmanagers"])
             .and_then(Node::as_seq)
@@ -98,7 +98,7 @@ impl PrometheusConfig<'_> {
     /// The replica label this config sets, with its value: the first of
     /// `wanted` in global.external_labels that varies per pod, else the
     /// first present.
-    pub fn replica_label<'d>(&'d self, wanted: &[String]) -> Option<(&'d str, &'d Node)> {
+    pub fn replica_label(&self, wanted: &[String]) -> Option<(&'d str, &'d Node)> {
         let labels = self.root.path(&["global", "external_labels"])?.as_map()?;
         let present = || wanted.iter().filter_map(|name| labels.iter().find(|e| &e.key == name));
         // A constant `prometheus_replica` beside a per-pod `replica` is fine: one varying label is enough.
