@@ -29,6 +29,8 @@ pub enum Host {
     /// Named like one of the pods, but under another Service (or with none,
     /// or in another namespace), so it does not resolve to it.
     Unresolvable,
+    /// A pod's DNS name, of an ordinal the StatefulSet does not run.
+    NoSuchPod(i64),
     /// Not named after a pod of this StatefulSet: a Service, another set…
     Other,
 }
@@ -108,10 +110,13 @@ impl StatefulSetPods {
             Some(ns) => ns.eq_ignore_ascii_case(&self.namespace),
         };
         let suffix_ok = matches!(rest.first(), None | Some(&"svc"));
-        if under_service && namespace_ok && suffix_ok && self.ordinals().contains(&ordinal) {
-            Host::Pod(ordinal)
-        } else {
-            Host::Unresolvable
+        match (
+            under_service && namespace_ok && suffix_ok,
+            self.ordinals().contains(&ordinal),
+        ) {
+            (true, true) => Host::Pod(ordinal),
+            (true, false) => Host::NoSuchPod(ordinal),
+            (false, _) => Host::Unresolvable,
         }
     }
 }
@@ -155,7 +160,7 @@ mod tests {
             Host::Unresolvable,
             "short name from elsewhere"
         );
-        assert_eq!(p.host("am-7.am-peers", "mon"), Host::Unresolvable, "no such ordinal");
+        assert_eq!(p.host("am-7.am-peers", "mon"), Host::NoSuchPod(7), "no such ordinal");
         assert_eq!(p.host("am-peers.mon.svc", "mon"), Host::Other);
         assert_eq!(p.host("amx-0.am-peers", "mon"), Host::Other);
         assert_eq!(

@@ -90,6 +90,7 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
             continue; // A Deployment's pods have no stable names to list.
         };
         let mut named = BTreeSet::new();
+        let mut unresolvable = Vec::new();
         let mut covers_all = false;
         for (peer, _) in &peers {
             match pods.host(host_of(peer), &object.namespace) {
@@ -99,7 +100,17 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
                 // A name not per pod, such as a headless Service, resolves to all of them.
                 Host::Other => covers_all = true,
                 // Named like a pod, but not how its DNS name is written: no peer.
-                Host::Unresolvable => {}
+                Host::Unresolvable => unresolvable.push(format!(
+                    "{} resolves to no pod: a pod's DNS name is <pod>.{}, under the StatefulSet's serviceName",
+                    host_of(peer),
+                    pods.service.as_deref().unwrap_or("<serviceName>")
+                )),
+                Host::NoSuchPod(ordinal) => unresolvable.push(format!(
+                    "{} is no pod of it: its ordinals run from {} to {}",
+                    pods.pod_name(ordinal),
+                    pods.ordinals().start,
+                    pods.ordinals().end - 1
+                )),
             }
         }
         if covers_all {
@@ -115,10 +126,15 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
                 object,
                 peers[0].1.position,
                 format!(
-                    "--cluster.peer names {} of the {replicas} replicas of {}, not {}: a replica without a seed forms a cluster of its own when it starts while the named ones are down, and then notifies and silences independently.",
+                    "--cluster.peer names {} of the {replicas} replicas of {}, not {}{}: a replica without a seed forms a cluster of its own when it starts while the named ones are down, and then notifies and silences independently.",
                     named.len(),
                     object.display(),
-                    missing.join(", ")
+                    missing.join(", "),
+                    if unresolvable.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", unresolvable.join("; "))
+                    }
                 ),
                 format!("list every replica: {}", all_peers(&pods)),
             );

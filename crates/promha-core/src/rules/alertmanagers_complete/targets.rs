@@ -81,6 +81,18 @@ pub(super) fn judge_static(scope: &Scope<'_>, namespace: Option<&str>, targets: 
                     ),
                     fix: pod_addresses(scope, am),
                 }),
+                Host::NoSuchPod(ordinal) => problems.push(Problem {
+                    position: target.position,
+                    message: format!(
+                        "target `{}` names {}, which {} does not run (its ordinals run from {} to {}): no alert is sent there.",
+                        target.address,
+                        pods.pod_name(ordinal),
+                        object.display(),
+                        pods.ordinals().start,
+                        pods.ordinals().end - 1
+                    ),
+                    fix: pod_addresses(scope, am),
+                }),
                 Host::Other => {}
             }
         }
