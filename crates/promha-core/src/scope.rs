@@ -240,6 +240,14 @@ impl<'a> Scope<'a> {
             .map(|&i| &self.workloads[i])
     }
 
+    /// The plain workloads whose pods mount a ConfigMap or Secret: those that
+    /// run the Prometheus config it holds.
+    pub fn workloads_mounting(&self, holder: &Object<'_>) -> impl Iterator<Item = &Workload<'a>> {
+        let (kind, name) = (holder.kind.to_string(), holder.name.clone());
+        self.workloads_in(&holder.namespace)
+            .filter(move |w| !w.operator && w.mounts(self.object(w.object), &kind, &name))
+    }
+
     pub fn alertmanagers_in(&self, namespace: &str) -> impl Iterator<Item = &Workload<'a>> {
         self.workloads_in(namespace).filter(|w| w.app == App::Alertmanager)
     }

@@ -248,8 +248,37 @@ impl<'d> Workload<'d> {
         Some(StatefulSetPods::of_statefulset(object, replicas))
     }
 
+    /// Whether the pods mount this ConfigMap or Secret (a volume, or a
+    /// source of a projected volume): a plain workload reads its
+    /// prometheus.yml from one.
+    pub fn mounts(&self, object: &Object<'_>, kind: &str, name: &str) -> bool {
+        let (source, field) = match kind {
+            "ConfigMap" => ("configMap", "name"),
+            "Secret" => ("secret", "secretName"),
+            _ => return false,
+        };
+        let names = |volume: &Node, source: &str, field: &str| {
+            volume.path(&[source, field]).and_then(Node::as_str) == Some(name)
+        };
+        let volumes = self
+            .pod_spec(object)
+            .and_then(|spec| spec.get("volumes"))
+            .and_then(Node::as_seq)
+            .unwrap_or_default();
+        volumes.iter().any(|volume| {
+            names(volume, source, field)
+                || volume
+                    .path(&["projected", "sources"])
+                    .and_then(Node::as_seq)
+                    .unwrap_or_default()
+                    .iter()
+                    // Projected sources name Secrets by `name`, not `secretName`.
+                    .any(|projected| names(projected, source, "name"))
+        })
+    }
+
     /// The node holding the pod spec fields, if written.
-    pub fn pod_spec(&self, object: &Object<'d>) -> Option<&'d Node> {
+    pub fn pod_spec<'o>(&self, object: &Object<'o>) -> Option<&'o Node> {
         object.root.path(self.pod_spec_keys)
     }
 

@@ -1,6 +1,6 @@
 //! replica-label: every replica labels its data with its own identity.
 
-use super::{Emitter, Rule};
+use super::{Emitter, Need, Rule};
 use crate::finding::Severity;
 use crate::model::Input;
 use crate::model::operator::{self, DEFAULT_REPLICA_LABEL, ReplicaLabel};
@@ -16,10 +16,32 @@ pub const RULE: Rule = Rule {
     bad_example: include_str!("bad.yaml"),
     good_example: include_str!("good.yaml"),
     reads: &[Input::Workloads, Input::PrometheusConfigs],
-    lookups: &[],
+    // The workloads that may run an admitted ConfigMap's or Secret's config.
+    lookups: &[
+        Need {
+            api_version: "apps/v1",
+            kind: "StatefulSet",
+            namespaces: of_config_holders,
+        },
+        Need {
+            api_version: "apps/v1",
+            kind: "Deployment",
+            namespaces: of_config_holders,
+        },
+    ],
     settings: &[],
     check,
 };
+
+fn of_config_holders(scope: &Scope<'_>) -> Vec<String> {
+    scope
+        .prometheus_configs
+        .iter()
+        .map(|c| scope.object(c.object))
+        .filter(|o| !o.standalone_config)
+        .map(|o| o.namespace.clone())
+        .collect()
+}
 
 fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
     for workload in scope.workloads.iter().filter(|w| w.operator && w.is_replicated()) {
@@ -65,12 +87,28 @@ fn check_config(scope: &Scope<'_>, config: &PrometheusConfig<'_>, out: &mut Emit
     let object = scope.object(config.object);
     let replica_labels = scope.settings.get(&REPLICA_LABELS);
     let wanted = replica_labels.join(", ");
+    // A config a single replica runs has no twin yet: say so, and warn only.
+    let runners: Vec<_> = scope.workloads_mounting(object).collect();
+    let single = (!runners.is_empty() && runners.iter().all(|w| w.replicas.is_some_and(|r| r <= 1)))
+        .then(|| scope.object(runners[0].object).display());
+    let consequence = match &single {
+        Some(runner) => format!(
+            "{runner} runs it with one replica now, but once it runs more, they send identical series that Thanos and remote-write backends cannot tell apart to deduplicate."
+        ),
+        None => "every replica of this Prometheus sends identical series, so Thanos and remote-write backends cannot tell them apart to deduplicate.".to_string(),
+    };
+    let severity = if single.is_some() {
+        Severity::Warning
+    } else {
+        RULE.severity
+    };
     match config.replica_label(&replica_labels) {
-        None => out.report(
+        None => out.report_as(
+            severity,
             object,
             config.position_of(&["global", "external_labels"]),
             format!(
-                "{} has no replica label (one of {wanted}): every replica of this Prometheus sends identical series, so Thanos and remote-write backends cannot tell them apart to deduplicate.",
+                "{} has no replica label (one of {wanted}): {consequence}",
                 config.field("global.external_labels")
             ),
             format!(
@@ -81,11 +119,18 @@ fn check_config(scope: &Scope<'_>, config: &PrometheusConfig<'_>, out: &mut Emit
         Some((label, value)) => {
             if !varies_per_pod(value) {
                 let text = value.scalar_text().unwrap_or_default();
-                out.report(
+                let collide = match &single {
+                    Some(runner) => format!(
+                        "{runner} runs it with one replica now, but once it runs more, every replica sends the same value and their series collide instead of being deduplicated."
+                    ),
+                    None => "every replica sends the same value, so their series collide instead of being deduplicated.".to_string(),
+                };
+                out.report_as(
+                    severity,
                     object,
                     value.position,
                     format!(
-                        "{} is the constant {text:?}: every replica sends the same value, so their series collide instead of being deduplicated.",
+                        "{} is the constant {text:?}: {collide}",
                         config.field(&format!("global.external_labels.{label}"))
                     ),
                     format!("set global.external_labels.{label}: ${{POD_NAME}}, with POD_NAME set from metadata.name by the downward API"),
