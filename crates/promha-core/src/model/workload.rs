@@ -177,17 +177,21 @@ impl<'d> Workload<'d> {
             .all(|shard| selector.matches(&self.pod_labels(shard)))
     }
 
-    /// Whether every shard's pods are picked by one of the selectors (each
-    /// shard may have its own, as per-shard PodDisruptionBudgets do).
-    pub fn covered_by(&self, selectors: &[&LabelSelector]) -> bool {
+    /// The shards whose pods none of the selectors picks (each shard may
+    /// have its own, as per-shard PodDisruptionBudgets do); empty: covered.
+    pub fn shards_not_covered_by(&self, selectors: &[&LabelSelector]) -> Vec<i64> {
         // A selector that ignores the shard label covers all shards or none.
         let (per_shard, whole): (Vec<&LabelSelector>, Vec<&LabelSelector>) =
             selectors.iter().partition(|s| s.uses_key(SHARD_LABEL));
-        whole.iter().any(|s| self.selected_in_some_shard(s))
-            || (0..self.shards).all(|shard| {
+        if whole.iter().any(|s| self.selected_in_some_shard(s)) {
+            return Vec::new();
+        }
+        (0..self.shards)
+            .filter(|&shard| {
                 let labels = self.pod_labels(shard);
-                per_shard.iter().any(|s| s.matches(&labels))
+                !per_shard.iter().any(|s| s.matches(&labels))
             })
+            .collect()
     }
 
     /// Whether the pods carry a label with this key (any value).

@@ -39,9 +39,20 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
         if !scope.listed("PodDisruptionBudget", &object.namespace) {
             continue; // Budgets there could not be listed: none found proves nothing.
         }
-        if workload.covered_by(&scope.disruption_budget_candidates(workload)) {
+        let uncovered = workload.shards_not_covered_by(&scope.disruption_budget_candidates(workload));
+        if uncovered.is_empty() {
             continue;
         }
+        let whose = if (uncovered.len() as i64) < workload.shards {
+            let list: Vec<String> = uncovered.iter().map(i64::to_string).collect();
+            format!(
+                "the pods of shard {} of {} (other shards have one)",
+                list.join(", "),
+                object.display()
+            )
+        } else {
+            format!("the pods of {}", object.display())
+        };
         let replicas = workload.replicas.unwrap_or(2);
         let position = match workload.replicas_field {
             Replicas::Set(_, node) => node.position,
@@ -51,9 +62,8 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
             object,
             position,
             format!(
-                "no PodDisruptionBudget in namespace {} selects the pods of {}: a node drain or cluster upgrade may evict all {replicas} replicas at once.",
-                object.namespace,
-                object.display()
+                "no PodDisruptionBudget in namespace {} selects {whose}: a node drain or cluster upgrade may evict all {replicas} replicas at once.",
+                object.namespace
             ),
             format!(
                 "add a PodDisruptionBudget in namespace {} with spec.maxUnavailable: 1 and spec.selector.matchLabels: {}",
