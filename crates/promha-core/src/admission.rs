@@ -197,7 +197,7 @@ mod tests {
             found.contains(&("monitoring.coreos.com/v1 ThanosRuler".into(), "mon".into())),
             "{found:?}"
         );
-        let off = settings(json!({"rules": {"query-replica-label": "off"}}));
+        let off = settings(json!({"rules": {"query-replica-label": "off", "thanos-query-stores": "off"}}));
         assert!(lookups(query, &off).is_empty());
     }
 

@@ -31,7 +31,9 @@ pub fn command_line(container: &Node) -> Vec<Arg<'_>> {
             let Some(text) = item.scalar_text() else {
                 continue;
             };
-            if text.contains(char::is_whitespace) && text.contains("--") {
+            // A shell form (`sh -c "alertmanager --cluster.peer=…"`), not a
+            // flag whose value holds spaces (`--endpoint.sd-config=<YAML>`).
+            if text.contains(char::is_whitespace) && text.contains("--") && !text.trim_start().starts_with('-') {
                 words.extend(text.split_whitespace().map(|w| Arg {
                     text: w.trim_matches(['"', '\'']).to_string(),
                     node: item,

@@ -44,6 +44,9 @@ pub struct Workload<'d> {
     pub container: Option<&'d Node>,
     /// A PrometheusAgent in DaemonSet mode runs one pod per node: no replicas.
     pub daemonset: bool,
+    /// A Thanos sidecar serves this Prometheus's data over StoreAPI
+    /// (`spec.thanos`, or a `thanos sidecar` container beside it).
+    pub thanos_sidecar: bool,
 }
 
 impl<'d> Workload<'d> {
@@ -88,6 +91,7 @@ impl<'d> Workload<'d> {
         if operator::carries_version_label(app) {
             labels.any_value.push(VERSION_LABEL);
         }
+        let thanos_sidecar = app == App::Prometheus && spec.and_then(|s| s.get("thanos")).is_some_and(|t| !t.is_null());
         Some(Workload {
             object: index,
             app,
@@ -99,6 +103,7 @@ impl<'d> Workload<'d> {
             pod_spec_keys: &["spec"],
             container: None,
             daemonset,
+            thanos_sidecar,
         })
     }
 
@@ -138,6 +143,7 @@ impl<'d> Workload<'d> {
             pod_spec_keys: &["spec", "template", "spec"],
             container: Some(container),
             daemonset: false,
+            thanos_sidecar: app == App::Prometheus && runs_thanos_sidecar(object),
         })
     }
 
@@ -298,6 +304,16 @@ impl<'d> Workload<'d> {
     pub fn command_line(&self) -> Vec<Arg<'d>> {
         self.container.map(command_line).unwrap_or_default()
     }
+}
+
+/// A container running `thanos sidecar` in the pods.
+fn runs_thanos_sidecar(object: &Object<'_>) -> bool {
+    object.containers().iter().any(|c| {
+        c.get("image")
+            .and_then(Node::as_str)
+            .is_some_and(|image| image_name(image) == super::thanos::IMAGE)
+            && command_line(c).iter().any(|w| w.text == "sidecar")
+    })
 }
 
 fn read_replicas(spec: Option<&Node>) -> Replicas<'_> {

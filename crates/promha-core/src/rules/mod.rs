@@ -21,6 +21,7 @@ mod pod_disruption_budget;
 mod query_replica_label;
 mod replica_label;
 mod session_affinity;
+mod thanos_query_stores;
 
 pub(crate) use invalid_resource::unreadable as unreadable_finding;
 
@@ -36,6 +37,7 @@ pub static RULES: &[&Rule] = &[
     &persistent_storage::RULE,
     &session_affinity::RULE,
     &query_replica_label::RULE,
+    &thanos_query_stores::RULE,
     &invalid_resource::RULE,
 ];
 

@@ -30,7 +30,7 @@ pub const RULE: Rule = Rule {
     doc: include_str!("doc.md"),
     bad_example: include_str!("bad.yaml"),
     good_example: include_str!("good.yaml"),
-    reads: &[Input::Workloads],
+    reads: &[Input::Workloads, Input::ThanosQueries],
     lookups: &[],
     settings: &[&MIN_REPLICAS.decl, &ALERTMANAGER_MIN_REPLICAS.decl],
     check,
@@ -88,6 +88,26 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
             format!(
                 "{} runs {pods}{per_shard} ({how}); while a pod is rescheduled after a node failure, drain or upgrade, {stops}. At least {required} are needed.",
                 object.display()
+            ),
+            format!("set spec.replicas: {required}"),
+        );
+    }
+    // Thanos Query keeps no state: one replica is only a warning, but an easy one to fix.
+    let required = scope.settings.get(&MIN_REPLICAS);
+    for query in &scope.thanos_queries {
+        let Some(replicas) = query.replicas else { continue };
+        if replicas >= required {
+            continue;
+        }
+        let object = scope.object(query.object);
+        out.warn(
+            object,
+            query.replicas_node.map_or_else(|| object.position_of(&["spec", "replicas"]), |n| n.position),
+            format!(
+                "{} runs {} Thanos Query pod{}: while it is rescheduled, every dashboard and rule that queries through it fails. It keeps no state, so more replicas cost only their resources.",
+                object.display(),
+                replicas.max(0),
+                if replicas == 1 { "" } else { "s" }
             ),
             format!("set spec.replicas: {required}"),
         );

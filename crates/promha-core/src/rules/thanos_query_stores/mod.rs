@@ -1,0 +1,179 @@
+//! thanos-query-stores: Thanos Query reads every replica of each Prometheus.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::{Emitter, Need, Rule};
+use crate::finding::Severity;
+use crate::model::dns::services_of;
+use crate::model::operator;
+use crate::model::pods::Host;
+use crate::model::thanos::{StoreAddress, ThanosQuery, store_address};
+use crate::model::workload::Workload;
+use crate::model::{App, Input};
+use crate::read::Position;
+use crate::scope::Scope;
+
+pub const RULE: Rule = Rule {
+    id: "thanos-query-stores",
+    severity: Severity::Error,
+    summary: "Thanos Query reaches every replica of each replicated Prometheus it reads, not one through a load balancer",
+    doc: include_str!("doc.md"),
+    bad_example: include_str!("bad.yaml"),
+    good_example: include_str!("good.yaml"),
+    reads: &[Input::ThanosQueries, Input::Services, Input::Workloads],
+    // The Services its endpoints name, and the Prometheus they select.
+    lookups: &[
+        Need {
+            api_version: "v1",
+            kind: "Service",
+            namespaces: of_endpoints,
+        },
+        Need {
+            api_version: "monitoring.coreos.com/v1",
+            kind: "Prometheus",
+            namespaces: of_endpoints,
+        },
+        Need {
+            api_version: "apps/v1",
+            kind: "StatefulSet",
+            namespaces: of_endpoints,
+        },
+    ],
+    settings: &[],
+    check,
+};
+
+/// The namespaces the admitted Thanos Query's endpoints may resolve in.
+fn of_endpoints(scope: &Scope<'_>) -> Vec<String> {
+    let mut namespaces = Vec::new();
+    for query in &scope.thanos_queries {
+        let from = &scope.object(query.object).namespace;
+        namespaces.push(from.clone());
+        for endpoint in &query.endpoints {
+            let host = match store_address(&endpoint.address) {
+                StoreAddress::Discovered(host) | StoreAddress::Static(host) => host,
+            };
+            namespaces.extend(services_of(host, from).into_iter().map(|(ns, _)| ns));
+        }
+    }
+    namespaces
+}
+
+/// How a query's endpoints reach one replicated Prometheus.
+#[derive(Default)]
+struct Reach {
+    /// Some endpoint discovers every pod (DNS SD on a headless Service).
+    every_pod: bool,
+    /// Ordinals named one by one by static pod addresses.
+    pods: BTreeSet<i64>,
+    /// The first endpoint that reaches it through one connection, and how.
+    single: Option<(String, Position, String)>,
+}
+
+fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
+    for query in &scope.thanos_queries {
+        check_query(scope, query, out);
+    }
+}
+
+fn check_query(scope: &Scope<'_>, query: &ThanosQuery<'_>, out: &mut Emitter<'_>) {
+    let object = scope.object(query.object);
+    let from = object.namespace.as_str();
+    // Keyed by the workload's object index, so each Prometheus is judged once.
+    let mut reach: BTreeMap<usize, Reach> = BTreeMap::new();
+    let served = |w: &Workload<'_>| w.app == App::Prometheus && w.is_replicated() && w.thanos_sidecar;
+    for endpoint in &query.endpoints {
+        let (host, discovered) = match store_address(&endpoint.address) {
+            StoreAddress::Discovered(host) => (host, true),
+            StoreAddress::Static(host) => (host, false),
+        };
+        // A static name of one pod of a Prometheus StatefulSet.
+        if !discovered {
+            for workload in scope.workloads.iter().filter(|w| served(w)) {
+                let target = scope.object(workload.object);
+                let Some(pods) = workload.statefulset_pods(target) else {
+                    continue;
+                };
+                if let Host::Pod(ordinal) = pods.host(host, from) {
+                    reach.entry(workload.object).or_default().pods.insert(ordinal);
+                }
+            }
+        }
+        for (namespace, name) in services_of(host, from) {
+            let Some(service) = scope.service(&namespace, &name) else {
+                continue;
+            };
+            let Some(selector) = &service.selector else { continue };
+            for workload in scope.workloads_selected_by(&namespace, selector).filter(|w| served(w)) {
+                let entry = reach.entry(workload.object).or_default();
+                if discovered && service.headless {
+                    entry.every_pod = true;
+                } else if entry.single.is_none() {
+                    let how = if discovered {
+                        format!(
+                            "DNS discovery of Service {namespace}/{name}, which is not headless, so it resolves to one virtual IP"
+                        )
+                    } else {
+                        format!("the static address of Service {namespace}/{name}")
+                    };
+                    entry.single = Some((endpoint.address.clone(), endpoint.node.position, how));
+                }
+            }
+        }
+    }
+    for (index, reached) in reach {
+        let Some(workload) = scope.workloads.iter().find(|w| w.object == index) else {
+            continue;
+        };
+        let target = scope.object(index);
+        let replicas = workload.replicas.unwrap_or(2);
+        let all_pods_named = workload
+            .statefulset_pods(target)
+            .is_some_and(|pods| workload.shards == 1 && pods.ordinals().all(|i| reached.pods.contains(&i)));
+        if reached.every_pod || all_pods_named {
+            continue;
+        }
+        let (address, position, how) = match reached.single {
+            Some(single) => single,
+            None => {
+                let Some(first) = query.endpoints.first() else { continue };
+                let named: Vec<String> = reached.pods.iter().map(|i| i.to_string()).collect();
+                (
+                    first.address.clone(),
+                    first.node.position,
+                    format!(
+                        "static addresses of pod{} {} only",
+                        if named.len() == 1 { "" } else { "s" },
+                        named.join(", ")
+                    ),
+                )
+            }
+        };
+        let headless = headless_service(workload, target);
+        out.report(
+            object,
+            position,
+            format!(
+                "{} reads {}, which runs {replicas} replicas, through `{address}` ({how}): that is one long-lived gRPC connection to one replica at a time, so the querier cannot deduplicate the replicas, and loses that replica's data when it dies.",
+                object.display(),
+                target.display()
+            ),
+            format!(
+                "use --endpoint=dnssrv+_grpc._tcp.{headless}.{}.svc.cluster.local (SRV records of a headless Service list every pod)",
+                target.namespace
+            ),
+        );
+    }
+}
+
+/// A headless Service selecting the workload's pods, for the fix: the
+/// operator's governing one, or the StatefulSet's own.
+fn headless_service(workload: &Workload<'_>, object: &crate::model::object::Object<'_>) -> String {
+    if workload.operator {
+        return operator::governing_service(workload.app).to_string();
+    }
+    workload
+        .statefulset_pods(object)
+        .and_then(|pods| pods.service)
+        .unwrap_or_else(|| "<headless Service selecting the Prometheus pods>".to_string())
+}
