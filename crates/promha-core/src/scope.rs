@@ -4,10 +4,11 @@
 
 use std::collections::HashMap;
 
+use crate::model::elector;
 use crate::model::embedded::EmbeddedConfig;
 use crate::model::object::Object;
 use crate::model::operator::SHARD_LABEL;
-use crate::model::prometheus_config::PrometheusConfig;
+use crate::model::prometheus_config::{ConfigRole, PrometheusConfig};
 use crate::model::selector::{LabelSelector, UNKNOWN_VALUE_LABELS};
 use crate::model::service::{DisruptionBudget, Service};
 use crate::model::thanos::ThanosQuery;
@@ -95,11 +96,14 @@ impl<'a> Scope<'a> {
         };
         for (index, object) in objects.iter().enumerate() {
             if object.standalone_config {
-                if reads(Input::PrometheusConfigs) {
+                // An elector config's effective configs come with the embedded ones.
+                if reads(Input::PrometheusConfigs) && elector::sections(object.root).is_none() {
                     scope.prometheus_configs.push(PrometheusConfig {
                         object: index,
                         root: object.root,
                         location: String::new(),
+                        holder: String::new(),
+                        role: ConfigRole::Plain,
                     });
                 }
                 continue;
@@ -139,6 +143,8 @@ impl<'a> Scope<'a> {
                         object: config.object,
                         root,
                         location: config.location(),
+                        holder: config.holder(),
+                        role: config.role,
                     }),
                     Err(_) => scope.unreadable_configs.push(config),
                 }

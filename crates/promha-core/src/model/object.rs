@@ -1,5 +1,6 @@
 //! Kubernetes objects, and standalone Prometheus config files, as rules see them.
 
+use super::elector;
 use super::prometheus_config::is_prometheus_config;
 use crate::finding::ResourceRef;
 use crate::read::{Document, Node, Position};
@@ -59,7 +60,7 @@ impl<'d> Object<'d> {
                 standalone_config: false,
             });
         }
-        if is_prometheus_config(root) {
+        if is_prometheus_config(root) || elector::sections(root).is_some() {
             return Some(Object {
                 document,
                 file: &doc.file,

@@ -41,7 +41,7 @@ pub const WORDS: &[&str] = &[
 
 /// Keys of ConfigMaps and Secrets that name a Prometheus config file: their
 /// value must be one, so text that cannot be read there is reported.
-pub const FILE_NAMES: &[&str] = &["prometheus.yml", "prometheus.yaml"];
+pub const FILE_NAMES: &[&str] = &["prometheus.yml", "prometheus.yaml", "prometheus-elector.yaml"];
 
 /// Whether a text may be a Prometheus config, judged by the words its
 /// top-level keys would be, before parsing it.
@@ -60,6 +60,18 @@ pub fn is_prometheus_config(root: &Node) -> bool {
         && entries.iter().any(|e| MARKERS.contains(&e.key.as_str()))
 }
 
+/// What a config is to the Prometheus running it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConfigRole {
+    /// Every replica runs it.
+    Plain,
+    /// prometheus-elector's `follower` section: every replica runs it.
+    ElectorFollower,
+    /// prometheus-elector's `leader` merged over `follower`: only the
+    /// elected replica runs it (and it holds all the follower's too).
+    ElectorLeader,
+}
+
 /// A raw Prometheus configuration: a standalone file, or a value in a
 /// ConfigMap or Secret.
 #[derive(Debug)]
@@ -67,8 +79,13 @@ pub struct PrometheusConfig<'d> {
     /// The file, ConfigMap or Secret holding it.
     pub object: usize,
     pub root: &'d Node,
-    /// `data[prometheus.yml]` for an embedded config, empty for a file.
+    /// `data[prometheus.yml]` for an embedded config, empty for a file; with
+    /// the role of an elector's effective config (`data[x.yaml] follower`).
     pub location: String,
+    /// The value holding it, `data[prometheus.yml]`, empty for a file:
+    /// an elector config's two effective configs share it.
+    pub holder: String,
+    pub role: ConfigRole,
 }
 
 impl<'d> PrometheusConfig<'d> {

@@ -47,6 +47,8 @@ pub struct Workload<'d> {
     /// A Thanos sidecar serves this Prometheus's data over StoreAPI
     /// (`spec.thanos`, or a `thanos sidecar` container beside it).
     pub thanos_sidecar: bool,
+    /// A prometheus-elector sidecar runs the replicas active-passive.
+    pub elector: Option<super::elector::Sidecar>,
 }
 
 impl<'d> Workload<'d> {
@@ -104,6 +106,7 @@ impl<'d> Workload<'d> {
             container: None,
             daemonset,
             thanos_sidecar,
+            elector: None,
         })
     }
 
@@ -144,6 +147,9 @@ impl<'d> Workload<'d> {
             container: Some(container),
             daemonset: false,
             thanos_sidecar: app == App::Prometheus && runs_thanos_sidecar(object),
+            elector: (app == App::Prometheus)
+                .then(|| super::elector::sidecar(object))
+                .flatten(),
         })
     }
 

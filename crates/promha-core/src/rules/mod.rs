@@ -14,6 +14,7 @@ mod alertmanager_peers;
 mod alertmanagers_complete;
 mod alerts_drop_replica_label;
 mod anti_affinity;
+mod elector_leader_only;
 mod invalid_resource;
 mod min_replicas;
 mod persistent_storage;
@@ -38,6 +39,7 @@ pub static RULES: &[&Rule] = &[
     &session_affinity::RULE,
     &query_replica_label::RULE,
     &thanos_query_stores::RULE,
+    &elector_leader_only::RULE,
     &invalid_resource::RULE,
 ];
 

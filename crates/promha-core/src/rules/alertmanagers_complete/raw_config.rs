@@ -4,7 +4,7 @@
 //! in another.
 
 use super::targets::{self, Target};
-use crate::model::prometheus_config::PrometheusConfig;
+use crate::model::prometheus_config::{ConfigRole, PrometheusConfig};
 use crate::read::Node;
 use crate::rules::Emitter;
 use crate::scope::Scope;
@@ -24,6 +24,10 @@ pub(super) fn dns_names<'d>(config: &PrometheusConfig<'d>) -> Vec<&'d str> {
 }
 
 pub(super) fn check(scope: &Scope<'_>, config: &PrometheusConfig<'_>, out: &mut Emitter<'_>) {
+    // An elector's leader config holds the follower's alerting too: judged there once.
+    if config.role == ConfigRole::ElectorFollower {
+        return;
+    }
     let object = scope.object(config.object);
     let namespace = (!object.standalone_config).then_some(object.namespace.as_str());
     let alerting = config.root.get("alerting").filter(|a| !a.is_null());

@@ -5,7 +5,7 @@ use regex_lite::Regex;
 use super::{Emitter, Rule};
 use crate::finding::Severity;
 use crate::model::Input;
-use crate::model::prometheus_config::PrometheusConfig;
+use crate::model::prometheus_config::{ConfigRole, PrometheusConfig};
 use crate::read::Node;
 use crate::scope::Scope;
 use crate::settings::REPLICA_LABELS;
@@ -25,7 +25,12 @@ pub const RULE: Rule = Rule {
 
 fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
     let replica_labels = scope.settings.get(&REPLICA_LABELS);
-    for config in &scope.prometheus_configs {
+    // An elector's leader config holds the follower's alerting too: judged there once.
+    for config in scope
+        .prometheus_configs
+        .iter()
+        .filter(|c| c.role != ConfigRole::ElectorFollower)
+    {
         let Some((label, _)) = config.replica_label(&replica_labels) else {
             continue;
         };

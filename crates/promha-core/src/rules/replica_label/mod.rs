@@ -4,7 +4,7 @@ use super::{Emitter, Need, Rule};
 use crate::finding::Severity;
 use crate::model::Input;
 use crate::model::operator::{self, DEFAULT_REPLICA_LABEL, ReplicaLabel};
-use crate::model::prometheus_config::{PrometheusConfig, varies_per_pod};
+use crate::model::prometheus_config::{ConfigRole, PrometheusConfig, varies_per_pod};
 use crate::scope::Scope;
 use crate::settings::REPLICA_LABELS;
 
@@ -32,6 +32,14 @@ pub const RULE: Rule = Rule {
     settings: &[],
     check,
 };
+
+fn writes_remotely(config: &PrometheusConfig<'_>) -> bool {
+    config
+        .root
+        .get("remote_write")
+        .and_then(crate::read::Node::as_seq)
+        .is_some_and(|targets| !targets.is_empty())
+}
 
 fn of_config_holders(scope: &Scope<'_>) -> Vec<String> {
     scope
@@ -79,7 +87,14 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
         }
     }
     for config in &scope.prometheus_configs {
-        check_config(scope, config, out);
+        match config.role {
+            ConfigRole::Plain => check_config(scope, config, out),
+            // With prometheus-elector only the leader runs what is under
+            // `leader`: remote write from there alone needs no replica label
+            // (only one replica writes). Followers writing too do need one.
+            ConfigRole::ElectorFollower if writes_remotely(config) => check_config(scope, config, out),
+            ConfigRole::ElectorFollower | ConfigRole::ElectorLeader => {}
+        }
     }
 }
 

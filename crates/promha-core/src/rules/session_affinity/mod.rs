@@ -57,6 +57,16 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
         else {
             continue;
         };
+        // prometheus-elector's `-leader` Service goes to its API port, whose
+        // proxy always answers from the leader (api/proxy.go): one replica.
+        if let Some(elector) = &prometheus.elector {
+            let to_elector = service.target_ports.iter().any(|port| {
+                port == &elector.api_port.to_string() || elector.api_port_name.as_deref() == Some(port.as_str())
+            });
+            if to_elector {
+                continue;
+            }
+        }
         let position = object
             .spec()
             .and_then(|s| s.get("sessionAffinity").or_else(|| s.get("selector")))
