@@ -150,3 +150,149 @@ fn artifacthub_package_matches() {
     assert_eq!(rules, m["rules"]);
     assert_eq!(annotations["kubewarden/mutation"], "false");
 }
+
+/// questions-ui.yml (Rancher's settings form) asks for every setting of the
+/// core's schema and nothing else, with the core's defaults, and with form
+/// types the core's parser accepts (and whose wrong-typed values it refuses).
+#[test]
+fn questions_ui_asks_for_every_setting_with_the_core_defaults() {
+    let form = read_yaml("questions-ui.yml").remove(0);
+    let questions = form["questions"]
+        .as_array()
+        .expect("questions-ui.yml: a `questions` list");
+    // The settings the core knows, with their defaults: the serialized
+    // defaults name every field of promha_core::Settings.
+    let defaults = serde_json::to_value(promha_core::Settings::default()).unwrap();
+    let defaults = defaults.as_object().unwrap();
+    let known: std::collections::BTreeSet<&str> = defaults.keys().map(String::as_str).collect();
+    let asked: Vec<&str> = questions
+        .iter()
+        .map(|q| q["variable"].as_str().expect("every question has a string `variable`"))
+        .collect();
+    let asked_set: std::collections::BTreeSet<&str> = asked.iter().copied().collect();
+    assert_eq!(asked.len(), asked_set.len(), "a setting is asked twice: {asked:?}");
+    let missing: Vec<&&str> = known.difference(&asked_set).collect();
+    let unknown: Vec<&&str> = asked_set.difference(&known).collect();
+    assert!(missing.is_empty(), "questions-ui.yml does not ask for {missing:?}");
+    assert!(
+        unknown.is_empty(),
+        "questions-ui.yml asks for settings the core does not have: {unknown:?}"
+    );
+
+    let accepts = |key: &str, value: Json| {
+        let mut settings = serde_json::Map::new();
+        settings.insert(key.to_string(), value);
+        promha_core::Settings::from_json(&Json::Object(settings)).is_ok()
+    };
+    for q in questions {
+        let key = q["variable"].as_str().unwrap();
+        let kind = q["type"].as_str().unwrap_or_else(|| panic!("{key}: no `type`"));
+        for field in ["label", "tooltip", "group"] {
+            assert!(q[field].is_string(), "{key}: no `{field}`");
+        }
+        let core_default = &defaults[key];
+        match q.get("default") {
+            Some(default) => assert_eq!(default, core_default, "{key}: the form's default is not the core's"),
+            // No default in the form: the core's default is "unset" (derived from another setting).
+            None => assert!(
+                core_default.is_null(),
+                "{key}: the form gives no default, the core's is {core_default}"
+            ),
+        }
+        // The form's type holds the core's default (unset counts for any type).
+        let holds = match kind {
+            "int" => core_default.is_u64(),
+            "boolean" => core_default.is_boolean(),
+            "string" | "enum" => core_default.is_string(),
+            "array[string]" => core_default.as_array().is_some_and(|a| a.iter().all(Json::is_string)),
+            "map[string]" => core_default.is_object(),
+            _ => false,
+        };
+        assert!(
+            holds || core_default.is_null(),
+            "{key}: a {kind} question cannot hold the core's default {core_default}"
+        );
+        // Values of the form's type that the core must accept, and one of the wrong type it must refuse.
+        let (good, bad): (Vec<Json>, Json) = match kind {
+            "int" => {
+                let (min, max) = (q["min"].as_u64(), q["max"].as_u64());
+                let (min, max) = (min.expect("int: min"), max.expect("int: max"));
+                assert!(
+                    !accepts(key, min.saturating_sub(1).into()) || min == 0,
+                    "{key}: the core accepts min - 1"
+                );
+                assert!(!accepts(key, (max + 1).into()), "{key}: the core accepts max + 1");
+                (vec![min.into(), max.into()], Json::from("two"))
+            }
+            "boolean" => (vec![true.into(), false.into()], Json::from("yes")),
+            "string" => (vec![core_default.clone()], Json::from(5)),
+            "enum" => {
+                let options = q["options"].as_array().expect("enum: options").clone();
+                assert!(options.contains(core_default), "{key}: the default is not an option");
+                (options, Json::from("sometimes"))
+            }
+            "array[string]" => (vec![core_default.clone()], Json::from("not-a-list")),
+            "map[string]" => (vec![core_default.clone()], Json::from(["not-a-map"])),
+            other => panic!("{key}: form type {other} is not one the settings use"),
+        };
+        for value in good {
+            assert!(
+                accepts(key, value.clone()),
+                "{key}: the core refuses the form's value {value}"
+            );
+        }
+        assert!(
+            !accepts(key, bad.clone()),
+            "{key}: the core accepts {bad}, which the form cannot send"
+        );
+    }
+
+    // The rule-level map is free-form in the form: its tooltip names every rule.
+    let rules = questions.iter().find(|q| q["variable"] == "rules").unwrap();
+    let tooltip = rules["tooltip"].as_str().unwrap();
+    for rule in promha_core::RULES {
+        assert!(
+            tooltip.contains(rule.id),
+            "the `rules` question does not name {}",
+            rule.id
+        );
+    }
+}
+
+/// metadata.yml declares exactly the host capabilities the policy's source
+/// calls (kwctl 1.36 warns otherwise; e2e-tests/tests/kwctl.rs checks kwctl's
+/// own scan of the module), and names the author as "name <email>", which
+/// `kwctl scaffold artifacthub` (run by Kubewarden's release workflow) needs
+/// to list maintainers.
+#[test]
+fn metadata_declares_host_capabilities_and_a_maintainer_address() {
+    let m = metadata();
+    let mut called = std::collections::BTreeSet::new();
+    let src = format!("{}/src", env!("CARGO_MANIFEST_DIR"));
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        // host_call("kubewarden", "<namespace>", "<operation>", payload)
+        for call in text.split("host_call(\"kubewarden\", ").skip(1) {
+            let mut quoted = call.split('"').skip(1).step_by(2);
+            let (namespace, operation) = (quoted.next().unwrap(), quoted.next().unwrap());
+            called.insert(format!("{namespace}/{operation}"));
+        }
+    }
+    assert!(!called.is_empty(), "no host_call found under {src}");
+    let declared: std::collections::BTreeSet<String> = m["hostCapabilities"]
+        .as_array()
+        .expect("metadata.yml: hostCapabilities")
+        .iter()
+        .map(|c| c.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        declared, called,
+        "metadata.yml hostCapabilities vs the host calls in src/"
+    );
+    assert!(m["minimumKubewardenVersion"].is_string());
+    let author = m["annotations"]["io.kubewarden.policy.author"].as_str().unwrap();
+    assert!(
+        author.contains('<') && author.ends_with('>') && author.contains('@'),
+        "io.kubewarden.policy.author must be `name <email>`: {author}"
+    );
+}
