@@ -76,29 +76,108 @@ fn metadata_is_a_validating_wapc_policy_with_background_audit() {
     );
 }
 
+/// Every ClusterAdmissionPolicy in policies/, with its file.
+fn admission_policies() -> Vec<(String, Json)> {
+    let mut found = Vec::new();
+    let dir = format!("{}/policies", env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    for path in files {
+        let file = format!("policies/{}", path.file_name().unwrap().to_str().unwrap());
+        for doc in read_yaml(&file) {
+            if doc["kind"] == "ClusterAdmissionPolicy" {
+                found.push((file.clone(), doc));
+            }
+        }
+    }
+    found
+}
+
 #[test]
 fn policies_match_the_metadata() {
     let m = metadata();
-    for (file, mode) in [
+    let policies = admission_policies();
+    let modes: Vec<(&str, &str)> = policies
+        .iter()
+        .map(|(file, p)| (file.as_str(), p["spec"]["mode"].as_str().unwrap()))
+        .collect();
+    for wanted in [
         ("policies/promha-protect.yaml", "protect"),
         ("policies/promha-monitor.yaml", "monitor"),
+        ("policies/dedicated-policy-server.yaml", "protect"),
     ] {
-        let policy = read_yaml(file).remove(0);
-        assert_eq!(policy["kind"], "ClusterAdmissionPolicy", "{file}");
-        assert_eq!(policy["spec"]["mode"], mode, "{file}");
+        assert!(modes.contains(&wanted), "no {wanted:?} among {modes:?}");
+    }
+    let version = env!("CARGO_PKG_VERSION");
+    for (file, policy) in &policies {
+        let spec = &policy["spec"];
+        assert_eq!(spec["rules"], m["rules"], "{file}: rules differ from metadata.yml");
         assert_eq!(
-            policy["spec"]["rules"], m["rules"],
-            "{file}: rules differ from metadata.yml"
-        );
-        assert_eq!(
-            kinds(&policy["spec"]["contextAwareResources"]),
+            kinds(&spec["contextAwareResources"]),
             kinds(&m["contextAwareResources"]),
             "{file}"
         );
-        let settings = serde_json::to_vec(&policy["spec"]["settings"]).unwrap();
+        assert_eq!(spec["mutating"], false, "{file}");
+        assert!(
+            spec["module"].as_str().unwrap().ends_with(&format!(":v{version}")),
+            "{file}: module is not version {version}"
+        );
+        let settings = serde_json::to_vec(&spec["settings"]).unwrap();
         let parsed = promha_core::Settings::from_json(&serde_json::from_slice(&settings).unwrap());
         assert!(parsed.is_ok(), "{file}: settings are invalid: {parsed:?}");
+        // Explicit webhook behaviour (README.md, "What the policy server sees").
+        let failure = spec["failurePolicy"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{file}: no failurePolicy"));
+        assert!(["Ignore", "Fail"].contains(&failure), "{file}: failurePolicy {failure}");
+        if spec["mode"] == "monitor" {
+            assert_eq!(
+                failure, "Ignore",
+                "{file}: a policy that never rejects must not fail closed"
+            );
+        }
+        if failure == "Fail" {
+            assert_ne!(
+                spec["policyServer"].as_str().unwrap_or("default"),
+                "default",
+                "{file}: fail closed only on a PolicyServer of promha's own"
+            );
+        }
+        // Above policy-server's 2 s evaluation timeout, within Kubewarden's 2..=30.
+        let timeout = spec["timeoutSeconds"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{file}: no timeoutSeconds"));
+        assert!((3..=10).contains(&timeout), "{file}: timeoutSeconds {timeout}");
     }
+}
+
+/// The dedicated PolicyServer runs promha HA, reads with the same ClusterRole
+/// as policy-server-rbac.yaml, bound to its own service account only.
+#[test]
+fn the_dedicated_policy_server_is_replicated_and_has_the_reader_role() {
+    let docs = read_yaml("policies/dedicated-policy-server.yaml");
+    let find = |kind: &str| {
+        docs.iter()
+            .find(|d| d["kind"] == kind)
+            .unwrap_or_else(|| panic!("no {kind}"))
+    };
+    let server = find("PolicyServer");
+    let name = server["metadata"]["name"].as_str().unwrap();
+    assert!(server["spec"]["replicas"].as_u64().unwrap() >= 2);
+    assert!(server["spec"]["minAvailable"].as_u64().unwrap() >= 1);
+    let account = server["spec"]["serviceAccountName"].as_str().unwrap();
+    let sa = find("ServiceAccount");
+    assert_eq!(sa["metadata"]["name"], account);
+    let shared = read_yaml("policies/policy-server-rbac.yaml");
+    let shared_role = shared.iter().find(|d| d["kind"] == "ClusterRole").unwrap();
+    assert_eq!(find("ClusterRole")["rules"], shared_role["rules"]);
+    let binding = find("ClusterRoleBinding");
+    assert_eq!(binding["roleRef"]["name"], find("ClusterRole")["metadata"]["name"]);
+    assert_eq!(binding["subjects"][0]["name"], account);
+    assert_eq!(binding["subjects"][0]["namespace"], sa["metadata"]["namespace"]);
+    assert_eq!(find("ClusterAdmissionPolicy")["spec"]["policyServer"], name);
+    let spread = &server["spec"]["affinity"]["podAntiAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"][0];
+    assert_eq!(spread["labelSelector"]["matchLabels"]["kubewarden/policy-server"], name);
 }
 
 #[test]
