@@ -15,7 +15,7 @@ POLICY_BUILD := $(CARGO_TARGET_DIR)/wasm32-wasip1/release/promha_policy.wasm
         bench readme clean
 
 ## run: build the CLI and the policy, lint the bundled examples, evaluate the example admission requests
-run: setup-rust cli harness annotated-policy.wasm
+run: setup-rust cli annotated-policy.wasm
 	@echo "== promha lint examples/manifests/good"
 	@$(PROMHA) lint examples/manifests/good
 	@echo
@@ -51,15 +51,12 @@ policy.wasm: setup-rust
 	cp $(POLICY_BUILD) policy.wasm
 
 ## annotated-policy.wasm: policy.wasm with metadata.yml and README.md (as usage) embedded
-# Kubewarden's way is `kwctl annotate`, used when kwctl is on the PATH (as in
-# Kubewarden's release workflow); otherwise kwrun embeds the same document.
-KWCTL ?= $(shell command -v kwctl 2>/dev/null)
-annotated-policy.wasm: policy.wasm $(if $(KWCTL),,harness)
-ifneq ($(KWCTL),)
-	$(KWCTL) annotate -m metadata.yml -u README.md -o annotated-policy.wasm policy.wasm
-else
+# As `kwctl annotate -m metadata.yml -u README.md` does (e2e-tests/tests/kwctl.rs
+# checks they embed the same document). kwrun keeps every key of metadata.yml,
+# where a kwctl older than 1.36 (as Kubewarden's workflows install) would drop
+# hostCapabilities.
+annotated-policy.wasm: policy.wasm harness
 	$(KWRUN) annotate policy.wasm --metadata metadata.yml --usage README.md -o annotated-policy.wasm
-endif
 
 lint: actionlint
 	$(CARGO) fmt --all --check

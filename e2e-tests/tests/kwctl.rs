@@ -130,6 +130,9 @@ fn run_bounded(mut command: Command, deadline: Duration) -> Output {
 
 struct Kwctl {
     bin: PathBuf,
+    /// kwctl 1.36 brought `hostCapabilities` (metadata, the annotate scan,
+    /// `run --allowed-host-capabilities`); older ones drop the key.
+    host_capabilities: bool,
     /// kwctl's XDG directories (policy store, wasmtime cache), kept across
     /// runs under the target dir so the module is compiled once.
     home: PathBuf,
@@ -140,7 +143,21 @@ impl Kwctl {
         let bin = tool("kwctl", test)?;
         let home = Path::new(env!("CARGO_TARGET_TMPDIR")).join("kwctl-home");
         std::fs::create_dir_all(&home).unwrap();
-        Some(Self { bin, home })
+        let mut kwctl = Self {
+            bin,
+            host_capabilities: false,
+            home,
+        };
+        let version = text(&kwctl.ok(&["--version"]).stdout);
+        let (major, minor) = major_minor(&version).unwrap_or_else(|| panic!("kwctl --version said {version:?}"));
+        kwctl.host_capabilities = (major, minor) >= (1, 36);
+        if !kwctl.host_capabilities {
+            let _ = writeln!(
+                std::io::stderr(),
+                "{test}: kwctl {major}.{minor} predates hostCapabilities: not checking them"
+            );
+        }
+        Some(kwctl)
     }
 
     fn command(&self, args: &[&str]) -> Command {
@@ -172,6 +189,17 @@ impl Kwctl {
         );
         output
     }
+}
+
+/// The first `X.Y` version number in `text` ("kwctl 1.36.0-beta.1 ...").
+fn major_minor(text: &str) -> Option<(u32, u32)> {
+    text.split(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .find_map(|word| {
+            let mut parts = word.split('.');
+            let major = parts.next()?.parse().ok()?;
+            let minor = parts.next()?.parse().ok()?;
+            Some((major, minor))
+        })
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -222,11 +250,13 @@ fn kwctl_annotates_with_the_metadata_and_usage_and_inspects_them() {
         plain.to_str().unwrap(),
     ]);
     let stderr = text(&annotate.stderr);
-    assert_eq!(
-        capability_warnings(&stderr),
-        Vec::<&str>::new(),
-        "kwctl finds the declared hostCapabilities wrong:\n{stderr}"
-    );
+    if kwctl.host_capabilities {
+        assert_eq!(
+            capability_warnings(&stderr),
+            Vec::<&str>::new(),
+            "kwctl finds the declared hostCapabilities wrong:\n{stderr}"
+        );
+    }
 
     // What kwctl embedded: metadata.yml, the README as usage, its own version.
     let embedded = PolicyMetadata::from_wasm(&std::fs::read(&out).unwrap())
@@ -239,15 +269,18 @@ fn kwctl_annotates_with_the_metadata_and_usage_and_inspects_them() {
     );
     assert_eq!(embedded.protocol_version(), Some("v1"));
     assert!(embedded.raw["annotations"]["io.kubewarden.kwctl"].is_string());
-    for key in [
+    let mut keys = vec![
         "rules",
-        "hostCapabilities",
         "minimumKubewardenVersion",
         "mutating",
         "backgroundAudit",
         "executionMode",
         "policyType",
-    ] {
+    ];
+    if kwctl.host_capabilities {
+        keys.push("hostCapabilities");
+    }
+    for key in keys {
         assert_eq!(
             embedded.raw[key], source[key],
             "kwctl's {key} differs from metadata.yml"
@@ -258,8 +291,8 @@ fn kwctl_annotates_with_the_metadata_and_usage_and_inspects_them() {
         .context_aware_resources;
     assert_eq!(embedded.context_aware_resources, cars);
 
-    // `make annotated-policy.wasm` (kwrun annotate, or kwctl where it is
-    // installed) embeds the same document, apart from kwctl's version.
+    // `make annotated-policy.wasm` (kwrun annotate) embeds the same
+    // document, apart from kwctl's version annotation.
     let harness = PolicyMetadata::from_wasm(&std::fs::read(&harness_module).unwrap())
         .unwrap()
         .expect("the harness's module is not annotated");
@@ -273,6 +306,8 @@ fn kwctl_annotates_with_the_metadata_and_usage_and_inspects_them() {
                 ours, theirs,
                 "annotations differ between kwctl and make annotated-policy.wasm"
             );
+        } else if key == "hostCapabilities" && !kwctl.host_capabilities {
+            continue;
         } else if key == "contextAwareResources" {
             assert_eq!(harness.context_aware_resources, embedded.context_aware_resources);
         } else {
@@ -300,12 +335,17 @@ fn kwctl_annotates_with_the_metadata_and_usage_and_inspects_them() {
     assert!(inspect.contains("make run"), "kwctl inspect shows no usage:\n{inspect}");
     let as_yaml = text(&kwctl.ok(&["inspect", "-o", "yaml", out.to_str().unwrap()]).stdout);
     let inspected: Value = serde_saphyr::from_str(&as_yaml).unwrap();
-    assert_eq!(inspected["hostCapabilities"], source["hostCapabilities"]);
+    if kwctl.host_capabilities {
+        assert_eq!(inspected["hostCapabilities"], source["hostCapabilities"]);
+    }
     assert_eq!(
         inspected["annotations"][USAGE_ANNOTATION],
         embedded.raw["annotations"][USAGE_ANNOTATION]
     );
 
+    if !kwctl.host_capabilities {
+        return;
+    }
     // The check above can fail: without hostCapabilities kwctl warns.
     let mut undeclared = source.clone();
     undeclared.as_object_mut().unwrap().remove("hostCapabilities");
@@ -459,8 +499,10 @@ fn kwctl_run_gives_the_harness_verdict_on_every_fixture() {
         };
         // Only the capabilities metadata.yml declares: a call outside them
         // would fail under kwctl and change the verdict.
-        args.push("--allowed-host-capabilities".to_owned());
-        args.extend(capabilities.iter().cloned());
+        if kwctl.host_capabilities {
+            args.push("--allowed-host-capabilities".to_owned());
+            args.extend(capabilities.iter().cloned());
+        }
         runs.push(Run {
             name,
             args,
