@@ -11,7 +11,8 @@ KWRUN := $(CARGO_TARGET_DIR)/debug/kwrun
 POLICY_BUILD := $(CARGO_TARGET_DIR)/wasm32-wasip1/release/promha_policy.wasm
 
 .PHONY: run test setup setup-rust cli harness policy.wasm annotated-policy.wasm \
-        lint unit e2e cli-test web web-test serve-web bench readme clean
+        lint actionlint unit e2e e2e-tests cli-test wheel package-check web web-test serve-web \
+        bench readme clean
 
 ## run: build the CLI and the policy, lint the bundled examples, evaluate the example admission requests
 run: setup-rust cli annotated-policy.wasm
@@ -28,7 +29,7 @@ run: setup-rust cli annotated-policy.wasm
 	done
 
 ## test: install what is missing, then formatting, lints, unit, end-to-end, CLI and browser tests
-test: setup lint unit e2e cli-test web-test
+test: setup lint unit e2e cli-test package-check web-test
 
 setup:
 	scripts/setup.sh
@@ -49,11 +50,15 @@ policy.wasm: setup-rust
 	$(CARGO) build --release -p promha-policy --target wasm32-wasip1
 	cp $(POLICY_BUILD) policy.wasm
 
-## annotated-policy.wasm: policy.wasm with metadata.yml embedded, as `kwctl annotate` does
+## annotated-policy.wasm: policy.wasm with metadata.yml and README.md (as usage) embedded
+# As `kwctl annotate -m metadata.yml -u README.md` does (e2e-tests/tests/kwctl.rs
+# checks they embed the same document). kwrun keeps every key of metadata.yml,
+# where a kwctl older than 1.36 (as Kubewarden's workflows install) would drop
+# hostCapabilities.
 annotated-policy.wasm: policy.wasm harness
-	$(KWRUN) annotate policy.wasm --metadata metadata.yml -o annotated-policy.wasm
+	$(KWRUN) annotate policy.wasm --metadata metadata.yml --usage README.md -o annotated-policy.wasm
 
-lint:
+lint: actionlint
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) clippy -p promha-policy --target wasm32-wasip1 -- -D warnings
@@ -62,11 +67,35 @@ lint:
 unit:
 	$(CARGO) test --workspace --exclude promha-e2e
 
+## actionlint: lint the GitHub workflows (and check action.yml's structure)
+actionlint:
+	scripts/actionlint.sh
+
 e2e: annotated-policy.wasm
 	PROMHA_POLICY_WASM=$(CURDIR)/annotated-policy.wasm $(CARGO) test -p promha-e2e
 
-cli-test: cli
-	PROMHA_REQUIRE_TOOLS=1 crates/promha/tests/pre-commit.sh
+## e2e-tests: the end-to-end tests with the real kwctl required (the target Kubewarden's workflows run)
+e2e-tests: export PROMHA_REQUIRE_KWCTL = 1
+e2e-tests:
+	scripts/setup.sh e2e
+	$(MAKE) e2e
+
+# The CLI's wheel (maturin, bindings = "bin"), as PyPI gets it.
+WHEEL_DIR := $(CARGO_TARGET_DIR)/promha-wheels
+## wheel: build the promha wheel into $(WHEEL_DIR)
+wheel:
+	rm -rf $(WHEEL_DIR)
+	maturin build --release --locked --out $(WHEEL_DIR)
+
+# The wheel in a clean virtualenv without Rust, and the pre-commit hooks
+# (pre-commit/ installs that wheel; promha-system runs it from the PATH).
+cli-test: cli wheel
+	PROMHA_REQUIRE_TOOLS=1 scripts/wheel-test.sh $(WHEEL_DIR)
+	PROMHA_REQUIRE_TOOLS=1 crates/promha/tests/pre-commit.sh $(WHEEL_DIR)
+
+## package-check: `cargo publish --dry-run` for promha-core, and the packaged promha crate built against it
+package-check:
+	scripts/package-check.sh
 
 ## web: build web/dist (wasm-bindgen + wasm-opt)
 web:

@@ -630,6 +630,7 @@ pub fn json_schema(catalog: &Catalog) -> Json {
             }
             if decl.cli_only {
                 description.push_str(" (CLI only)");
+                map.insert("x-promha-cli-only".into(), json!(true));
             }
             map.insert("description".into(), json!(description));
             let default = match &decl.default {
