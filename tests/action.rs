@@ -7,13 +7,13 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use promha_core::yaml::{ReadLimits, read_documents};
+use promha_core::yaml_to_json;
 use serde_json::Value as Json;
 
 fn action() -> Json {
     let path = format!("{}/action.yml", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    read_documents(&text, &ReadLimits::default()).unwrap_or_else(|e| panic!("{path}: {e}"))[0].to_json()
+    yaml_to_json(&text).unwrap_or_else(|e| panic!("{path}: {e}")).remove(0)
 }
 
 fn steps(action: &Json) -> &Vec<Json> {
