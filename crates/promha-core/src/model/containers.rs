@@ -33,7 +33,7 @@ pub fn command_line(container: &Node) -> Vec<Arg<'_>> {
             };
             // A shell form (`sh -c "alertmanager --cluster.peer=…"`), not a
             // flag whose value holds spaces (`--endpoint.sd-config=<YAML>`).
-            if text.contains(char::is_whitespace) && text.contains("--") && !text.trim_start().starts_with('-') {
+            if is_shell_form(&text) {
                 words.extend(text.split_whitespace().map(|w| Arg {
                     text: w.trim_matches(['"', '\'']).to_string(),
                     node: item,
@@ -44,6 +44,33 @@ pub fn command_line(container: &Node) -> Vec<Arg<'_>> {
         }
     }
     words
+}
+
+/// A word holding a whole shell command line (`sh -c "alertmanager …"`).
+fn is_shell_form(text: &str) -> bool {
+    text.contains(char::is_whitespace) && text.contains("--") && !text.trim_start().starts_with('-')
+}
+
+/// Flags can be appended to `args` as words of their own: no word of the
+/// command line is a shell form, which would take them as its own arguments.
+pub fn takes_appended_args(container: &Node) -> bool {
+    ["command", "args"].iter().all(|key| {
+        container
+            .get(key)
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(Node::scalar_text)
+            .all(|text| !is_shell_form(&text))
+    })
+}
+
+/// Where a word of the command line is: `command` or `args`, and its index.
+pub fn word_place(container: &Node, word: &Node) -> Option<(&'static str, usize)> {
+    ["command", "args"].into_iter().find_map(|key| {
+        let items = container.get(key).and_then(Node::as_seq)?;
+        items.iter().position(|item| std::ptr::eq(item, word)).map(|i| (key, i))
+    })
 }
 
 /// Every value given to `flag` (`--flag=value` or `--flag value`).
@@ -85,6 +112,15 @@ pub fn host_of(address: &str) -> &str {
     })
 }
 
+/// The address with another host, written the same way otherwise:
+/// `http://am-0.am:9093` with `am-1.am.mon.svc` → `http://am-1.am.mon.svc:9093`.
+pub fn with_host(address: &str, host: &str) -> String {
+    let old = host_of(address);
+    // `host_of` returns a slice of `address`: its offset says where it is.
+    let start = old.as_ptr() as usize - address.as_ptr() as usize;
+    format!("{}{host}{}", &address[..start], &address[start + old.len()..])
+}
+
 /// One key per Alertmanager address: `http://AM-0.am:9093/` and
 /// `am-0.am:9093` name the same one; an address without a port is its host.
 pub fn address_key(target: &str) -> String {
@@ -106,6 +142,17 @@ pub fn address_key(target: &str) -> String {
 mod tests {
     use super::*;
     use crate::read::{ReadLimits, read_documents};
+
+    #[test]
+    fn hosts_replaced_in_addresses() {
+        assert_eq!(
+            with_host("http://am-0.am:9093/x", "am-1.am.mon.svc"),
+            "http://am-1.am.mon.svc:9093/x"
+        );
+        assert_eq!(with_host("am-0.am:9093", "am-2.am"), "am-2.am:9093");
+        assert_eq!(with_host("am-0", "am-1"), "am-1");
+        assert_eq!(with_host("https://u@am-0:1/", "b"), "https://u@b:1/");
+    }
 
     #[test]
     fn image_names() {

@@ -85,10 +85,25 @@ pub struct PrometheusConfig<'d> {
     /// The value holding it, `data[prometheus.yml]`, empty for a file:
     /// an elector config's two effective configs share it.
     pub holder: String,
+    /// The `data`/`stringData` key holding it, `None` for a file.
+    pub data_key: Option<String>,
     pub role: ConfigRole,
 }
 
 impl<'d> PrometheusConfig<'d> {
+    /// Where a field of this config is written, for an edit: in its file or
+    /// data value, under `follower` for an elector's follower config; `None`
+    /// for an elector's leader config, which is merged, not written.
+    pub fn edit_path(&self, keys: &[&str]) -> Option<crate::finding::FieldPath> {
+        let prefix: &[&str] = match self.role {
+            ConfigRole::Plain => &[],
+            ConfigRole::ElectorFollower => &["follower"],
+            ConfigRole::ElectorLeader => return None,
+        };
+        let all: Vec<&str> = prefix.iter().chain(keys).copied().collect();
+        Some(crate::finding::FieldPath::keys(&all).within(self.data_key.as_deref()))
+    }
+
     /// `global.external_labels` written as `data[prometheus.yml] global.external_labels`.
     pub fn field(&self, path: &str) -> String {
         if self.location.is_empty() {

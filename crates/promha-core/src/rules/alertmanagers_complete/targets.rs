@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::model::containers::{address_key, host_of};
+use crate::model::containers::{address_key, host_of, with_host};
 use crate::model::dns::{ServiceRef, services_of};
 use crate::model::pods::Host;
 use crate::model::workload::Workload;
@@ -22,6 +22,9 @@ pub(super) struct Problem {
     /// Follows the field it is about: "lists 2 addresses but …".
     pub message: String,
     pub fix: String,
+    /// Addresses that complete the list, when promha is certain of them,
+    /// and the index of the target they are written like (and beside).
+    pub add: Option<(Vec<String>, usize)>,
 }
 
 /// Alertmanagers that static targets should cover: those in the namespace
@@ -58,19 +61,22 @@ pub(super) fn judge_static(scope: &Scope<'_>, namespace: Option<&str>, targets: 
     let from_namespace = namespace.unwrap_or("default");
     let mut problems = Vec::new();
     // Targets named after the pods of an Alertmanager StatefulSet: the one they are about.
-    let mut best: Option<(&Workload<'_>, BTreeSet<i64>)> = None;
+    // The Alertmanager, the pods reached, and the first target naming one.
+    let mut best: Option<(&Workload<'_>, BTreeSet<i64>, usize)> = None;
     for am in &candidates {
         let object = scope.object(am.object);
         let Some(pods) = am.statefulset_pods(object) else {
             continue;
         };
         let mut reached = BTreeSet::new();
-        for target in targets {
+        let mut template = None;
+        for (index, target) in targets.iter().enumerate() {
             match pods.host(host_of(target.address), from_namespace) {
                 Host::Pod(ordinal) => {
                     reached.insert(ordinal);
+                    template.get_or_insert(index);
                 }
-                Host::Unresolvable => problems.push(Problem {
+                Host::Unresolvable(_) => problems.push(Problem {
                     position: target.position,
                     message: format!(
                         "target `{}` is named like a pod of {}, but its pods resolve as <pod>.{}.{}.svc: the name does not resolve, so no alert is sent there.",
@@ -80,6 +86,7 @@ pub(super) fn judge_static(scope: &Scope<'_>, namespace: Option<&str>, targets: 
                         pods.namespace
                     ),
                     fix: pod_addresses(scope, am),
+                    add: None,
                 }),
                 Host::NoSuchPod(ordinal) => problems.push(Problem {
                     position: target.position,
@@ -92,26 +99,25 @@ pub(super) fn judge_static(scope: &Scope<'_>, namespace: Option<&str>, targets: 
                         pods.ordinals().end - 1
                     ),
                     fix: pod_addresses(scope, am),
+                    add: None,
                 }),
                 Host::Other => {}
             }
         }
-        if !reached.is_empty() && best.as_ref().is_none_or(|(_, r)| reached.len() > r.len()) {
-            best = Some((am, reached));
+        if let Some(template) = template
+            && best.as_ref().is_none_or(|(_, r, _)| reached.len() > r.len())
+        {
+            best = Some((am, reached, template));
         }
     }
     if !problems.is_empty() {
         return problems;
     }
-    if let Some((am, reached)) = best {
+    if let Some((am, reached, template)) = best {
         let object = scope.object(am.object);
         let replicas = am.replicas.unwrap_or(0);
         if let Some(pods) = am.statefulset_pods(object) {
-            let missing: Vec<String> = pods
-                .ordinals()
-                .filter(|i| !reached.contains(i))
-                .map(|i| pods.pod_name(i))
-                .collect();
+            let missing = pods.missing(&reached);
             if !missing.is_empty() {
                 problems.push(Problem {
                     position: first.position,
@@ -119,9 +125,22 @@ pub(super) fn judge_static(scope: &Scope<'_>, namespace: Option<&str>, targets: 
                         "lists {} of the {replicas} pods of {}, not {}: those never receive alerts, and Alertmanager needs every alert at every instance.",
                         reached.len(),
                         object.display(),
-                        missing.join(", ")
+                        pods.names_of(&missing)
                     ),
                     fix: pod_addresses(scope, am),
+                    add: missing.all_listed().then(|| {
+                        let addresses = missing
+                            .listed
+                            .iter()
+                            .map(|&i| {
+                                // Written like the target beside it: `<pod>.<service>` resolves from here too.
+                                let short = host_of(targets[template].address).matches('.').count() == 1;
+                                let host = if short { pods.short_host(i) } else { pods.qualified_host(i) };
+                                with_host(targets[template].address, &host)
+                            })
+                            .collect();
+                        (addresses, template)
+                    }),
                 });
             }
         }
@@ -139,6 +158,7 @@ pub(super) fn judge_static(scope: &Scope<'_>, namespace: Option<&str>, targets: 
                 distinct.iter().next().map(String::as_str).unwrap_or_default()
             ),
             fix: "list every Alertmanager pod (e.g. alertmanager-main-0.alertmanager-operated:9093, one per replica), or discover them per pod".to_string(),
+            add: None,
         }),
         Some((replicas, am)) if (distinct.len() as i64) < replicas => problems.push(Problem {
             position: first.position,
@@ -149,6 +169,7 @@ pub(super) fn judge_static(scope: &Scope<'_>, namespace: Option<&str>, targets: 
                 scope.object(am.object).display()
             ),
             fix: pod_addresses(scope, am),
+            add: None,
         }),
         _ => {}
     }

@@ -1,10 +1,11 @@
 //! replica-label: every replica labels its data with its own identity.
 
 use super::{Emitter, Need, Rule};
-use crate::finding::Severity;
+use crate::finding::{FieldPath, Fix, Severity};
 use crate::model::Input;
 use crate::model::operator::{self, DEFAULT_REPLICA_LABEL, ReplicaLabel};
 use crate::model::prometheus_config::{ConfigRole, PrometheusConfig, varies_per_pod};
+use crate::read::Node;
 use crate::scope::Scope;
 use crate::settings::REPLICA_LABELS;
 
@@ -68,7 +69,10 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
                         workload.replicas.unwrap_or(2),
                         object.display()
                     ),
-                    format!("remove spec.replicaExternalLabelName (the operator then adds {DEFAULT_REPLICA_LABEL}: $(POD_NAME))"),
+                    Fix::text(format!(
+                        "remove spec.replicaExternalLabelName (the operator then adds {DEFAULT_REPLICA_LABEL}: $(POD_NAME))"
+                    ))
+                    .remove(FieldPath::keys(&["spec", "replicaExternalLabelName"])),
                 );
             }
             ReplicaLabel::Named(label) => {
@@ -79,7 +83,11 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
                         format!(
                             "spec.externalLabels.{label} is ignored: the operator sets {label} itself, from the pod's name, so that each replica's value differs."
                         ),
-                        format!("remove spec.externalLabels.{label}"),
+                        {
+                            let only = spec.get("externalLabels").and_then(Node::as_map).is_some_and(|m| m.len() == 1);
+                            let removed = if only { vec!["spec", "externalLabels"] } else { vec!["spec", "externalLabels", &label] };
+                            Fix::text(format!("remove spec.externalLabels.{label}")).remove(FieldPath::keys(&removed))
+                        },
                     );
                 }
             }
@@ -126,10 +134,17 @@ fn check_config(scope: &Scope<'_>, config: &PrometheusConfig<'_>, out: &mut Emit
                 "{} has no replica label (one of {wanted}): {consequence}",
                 config.field("global.external_labels")
             ),
-            format!(
-                "add {}: ${{POD_NAME}} to global.external_labels, with POD_NAME set from metadata.name by the downward API",
-                replica_labels.first().map_or(DEFAULT_REPLICA_LABEL, String::as_str)
-            ),
+            {
+                let label = replica_labels.first().map_or(DEFAULT_REPLICA_LABEL, String::as_str);
+                let fix = Fix::text(format!(
+                    "add {label}: ${{POD_NAME}} to global.external_labels, with POD_NAME set from metadata.name by the downward API"
+                ));
+                match config.edit_path(&["global", "external_labels", label]) {
+                    Some(path) => fix.set(path, serde_json::json!("${POD_NAME}")),
+                    None => fix,
+                }
+            },
+
         ),
         Some((label, value)) => {
             if !varies_per_pod(value) {
@@ -148,7 +163,15 @@ fn check_config(scope: &Scope<'_>, config: &PrometheusConfig<'_>, out: &mut Emit
                         "{} is the constant {text:?}: {collide}",
                         config.field(&format!("global.external_labels.{label}"))
                     ),
-                    format!("set global.external_labels.{label}: ${{POD_NAME}}, with POD_NAME set from metadata.name by the downward API"),
+                    {
+                        let fix = Fix::text(format!(
+                            "set global.external_labels.{label}: ${{POD_NAME}}, with POD_NAME set from metadata.name by the downward API"
+                        ));
+                        match config.edit_path(&["global", "external_labels", label]) {
+                            Some(path) => fix.set(path, serde_json::json!("${POD_NAME}")),
+                            None => fix,
+                        }
+                    },
                 );
             }
         }
