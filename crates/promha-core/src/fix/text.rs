@@ -375,7 +375,9 @@ pub fn set(
         if f.inline.starts_with(['{', '[']) && !closes_on_line(f.inline) {
             return Err(format!("line {}: a flow collection over several lines", f.line));
         }
-        if f.in_flow {
+        // Inside a flow collection, or replacing one written on its line: the style is kept.
+        let flow_written = f.inline.starts_with(['{', '[']) && f.inline.len() > 2;
+        if f.in_flow || (flow_written && render::scalar(value).is_none()) {
             return Ok(TextEdit {
                 range: f.inline_at..f.inline_at + f.inline.len(),
                 text: render::flow(value),
@@ -530,8 +532,13 @@ pub fn remove(lines: &Lines<'_>, root: &Node, steps: &[Step]) -> Result<TextEdit
     let dash = line.len() - line.trim_start().len();
     let column = if is_item { dash } else { f.column };
     let end = lines.block_end(f.line, column, !is_item);
+    // Comment lines right above it, at its indentation, are about it: they go too.
+    let mut first = f.line;
+    while first > 1 && lines.indent(first - 1) == dash && lines.line(first - 1).trim_start().starts_with('#') {
+        first -= 1;
+    }
     Ok(TextEdit {
-        range: lines.span(f.line, end),
+        range: lines.span(first, end),
         text: String::new(),
     })
 }
@@ -730,7 +737,7 @@ mod tests {
             apply(text, &edit),
             "term:\n  labelSelector:\n    matchLabels:\n      app: new\n  topologyKey: k\n"
         );
-        let text = "term:\n  labelSelector: {matchLabels: {app: old}}\n  topologyKey: k\n";
+        let text = "term:\n  labelSelector: {matchLabels: {app: old}} # x\n  topologyKey: k\n";
         let edit = set(
             &Lines::new(text),
             &root(text),
@@ -741,8 +748,12 @@ mod tests {
         .unwrap();
         assert_eq!(
             apply(text, &edit),
-            "term:\n  labelSelector:\n    matchLabels:\n      app: new\n  topologyKey: k\n"
+            "term:\n  labelSelector: {matchLabels: {app: new}} # x\n  topologyKey: k\n",
+            "flow stays flow"
         );
+        let text = "a: {}\n";
+        let edit = set(&Lines::new(text), &root(text), 0, &keys(&["a"]), &json!({"b": [1]})).unwrap();
+        assert_eq!(apply(text, &edit), "a:\n  b:\n  - 1\n", "an empty map is no style");
     }
 
     #[test]
@@ -750,6 +761,9 @@ mod tests {
         let text = "spec:\n  a: 1\n  b:\n    c: 2\n  d: 3\n";
         let edit = remove(&Lines::new(text), &root(text), &keys(&["spec", "b"])).unwrap();
         assert_eq!(apply(text, &edit), "spec:\n  a: 1\n  d: 3\n");
+        let text = "spec:\n  a: 1\n\n  # why b\n  # is here\n  b: 2\n";
+        let edit = remove(&Lines::new(text), &root(text), &keys(&["spec", "b"])).unwrap();
+        assert_eq!(apply(text, &edit), "spec:\n  a: 1\n\n", "its comment goes with it");
         let text = "args:\n- --a\n- --b\n";
         let edit = remove(
             &Lines::new(text),

@@ -5,7 +5,7 @@
 
 use serde_json::json;
 
-use super::targets::{self, Target};
+use super::targets::{self, Target, TargetsEdit};
 use crate::finding::Fix;
 use crate::model::prometheus_config::{ConfigRole, PrometheusConfig};
 use crate::read::Node;
@@ -184,14 +184,21 @@ fn check_entry(
             {
                 let fix = Fix::text(format!("{} with kubernetes_sd_configs (role: endpoints)", problem.fix));
                 let path = config.edit_path(&["alerting", "alertmanagers"]);
-                match (problem.add, path) {
-                    (Some((addresses, beside)), Some(path)) => fix.append(
+                match (problem.edit, path) {
+                    (Some(TargetsEdit::Add { addresses, beside }), Some(path)) => fix.append(
                         path.index(index)
                             .key("static_configs")
                             .index(groups[beside])
                             .key("targets"),
                         addresses.into_iter().map(|a| json!(a)).collect(),
                     ),
+                    // One group holds them all: its list is replaced.
+                    (Some(TargetsEdit::Replace(addresses)), Some(path)) if groups.iter().all(|&g| g == groups[0]) => {
+                        fix.set(
+                            path.index(index).key("static_configs").index(groups[0]).key("targets"),
+                            json!(addresses),
+                        )
+                    }
                     _ => fix,
                 }
             },

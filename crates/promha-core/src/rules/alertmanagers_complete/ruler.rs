@@ -5,7 +5,7 @@
 use serde_json::json;
 
 use super::HEADLESS_OPERATOR_SERVICE;
-use super::targets::{self, Target};
+use super::targets::{self, Target, TargetsEdit};
 use crate::finding::{FieldPath, Fix};
 use crate::model::containers::host_of;
 use crate::model::object::Object;
@@ -117,12 +117,17 @@ pub(super) fn check(scope: &Scope<'_>, workload: &Workload<'_>, out: &mut Emitte
     // DNS discovery alongside plain URLs reaches every pod already.
     if plain.len() == urls.len() {
         for problem in targets::judge_static(scope, Some(&object.namespace), &plain) {
-            let fix = match problem.add {
+            let urls = FieldPath::keys(&["spec", "alertmanagersUrl"]);
+            let fix = match problem.edit {
                 // Every target is a plain URL: `plain` is the whole list, in order.
-                Some((addresses, _)) => Fix::text(format!("add {}, or {dns_fix}", addresses.join(", "))).append(
-                    FieldPath::keys(&["spec", "alertmanagersUrl"]),
-                    addresses.iter().map(|a| json!(a)).collect(),
-                ),
+                Some(TargetsEdit::Add { addresses, .. }) => {
+                    Fix::text(format!("add {}, or {dns_fix}", addresses.join(", ")))
+                        .append(urls, addresses.iter().map(|a| json!(a)).collect())
+                }
+                Some(TargetsEdit::Replace(addresses)) => {
+                    Fix::text(format!("set spec.alertmanagersUrl: {}, or {dns_fix}", json!(addresses)))
+                        .set(urls, json!(addresses))
+                }
                 None => Fix::text(dns_fix.clone()),
             };
             out.report(

@@ -22,9 +22,32 @@ pub(super) struct Problem {
     /// Follows the field it is about: "lists 2 addresses but …".
     pub message: String,
     pub fix: String,
-    /// Addresses that complete the list, when promha is certain of them,
-    /// and the index of the target they are written like (and beside).
-    pub add: Option<(Vec<String>, usize)>,
+    /// How the list is made complete, when promha is certain of it.
+    pub edit: Option<TargetsEdit>,
+}
+
+pub(super) enum TargetsEdit {
+    /// These addresses go beside target `beside`, written like it.
+    Add { addresses: Vec<String>, beside: usize },
+    /// The list (all in one place) becomes these addresses.
+    Replace(Vec<String>),
+}
+
+/// The address of each pod, written like `template` (scheme, port, path),
+/// short (`<pod>.<service>`) when the template's host is.
+fn pod_addresses_like(template: &str, pods: &crate::model::pods::StatefulSetPods, ordinals: &[i64]) -> Vec<String> {
+    let short = host_of(template).matches('.').count() <= 1;
+    ordinals
+        .iter()
+        .map(|&i| {
+            let host = if short {
+                pods.short_host(i)
+            } else {
+                pods.qualified_host(i)
+            };
+            with_host(template, &host)
+        })
+        .collect()
 }
 
 /// Alertmanagers that static targets should cover: those in the namespace
@@ -86,7 +109,7 @@ pub(super) fn judge_static(scope: &Scope<'_>, namespace: Option<&str>, targets: 
                         pods.namespace
                     ),
                     fix: pod_addresses(scope, am),
-                    add: None,
+                    edit: None,
                 }),
                 Host::NoSuchPod(ordinal) => problems.push(Problem {
                     position: target.position,
@@ -99,7 +122,7 @@ pub(super) fn judge_static(scope: &Scope<'_>, namespace: Option<&str>, targets: 
                         pods.ordinals().end - 1
                     ),
                     fix: pod_addresses(scope, am),
-                    add: None,
+                    edit: None,
                 }),
                 Host::Other => {}
             }
@@ -128,18 +151,9 @@ pub(super) fn judge_static(scope: &Scope<'_>, namespace: Option<&str>, targets: 
                         pods.names_of(&missing)
                     ),
                     fix: pod_addresses(scope, am),
-                    add: missing.all_listed().then(|| {
-                        let addresses = missing
-                            .listed
-                            .iter()
-                            .map(|&i| {
-                                // Written like the target beside it: `<pod>.<service>` resolves from here too.
-                                let short = host_of(targets[template].address).matches('.').count() == 1;
-                                let host = if short { pods.short_host(i) } else { pods.qualified_host(i) };
-                                with_host(targets[template].address, &host)
-                            })
-                            .collect();
-                        (addresses, template)
+                    edit: missing.all_listed().then(|| TargetsEdit::Add {
+                        addresses: pod_addresses_like(targets[template].address, &pods, &missing.listed),
+                        beside: template,
                     }),
                 });
             }
@@ -158,7 +172,7 @@ pub(super) fn judge_static(scope: &Scope<'_>, namespace: Option<&str>, targets: 
                 distinct.iter().next().map(String::as_str).unwrap_or_default()
             ),
             fix: "list every Alertmanager pod (e.g. alertmanager-main-0.alertmanager-operated:9093, one per replica), or discover them per pod".to_string(),
-            add: None,
+            edit: None,
         }),
         Some((replicas, am)) if (distinct.len() as i64) < replicas => problems.push(Problem {
             position: first.position,
@@ -169,11 +183,49 @@ pub(super) fn judge_static(scope: &Scope<'_>, namespace: Option<&str>, targets: 
                 scope.object(am.object).display()
             ),
             fix: pod_addresses(scope, am),
-            add: None,
+            edit: per_pod_instead(scope, from_namespace, targets, &candidates, am),
         }),
         _ => {}
     }
     problems
+}
+
+/// Every pod's address in place of the targets, when they all name a
+/// Service in scope that selects this Alertmanager (the only one here) and
+/// its pods have DNS names: then the list means that Alertmanager.
+fn per_pod_instead(
+    scope: &Scope<'_>,
+    from_namespace: &str,
+    targets: &[Target<'_>],
+    candidates: &[&Workload<'_>],
+    am: &Workload<'_>,
+) -> Option<TargetsEdit> {
+    if candidates.len() != 1 {
+        return None;
+    }
+    let pods = am.statefulset_pods(scope.object(am.object))?;
+    let missing = pods.missing(&BTreeSet::new());
+    if pods.service.is_none() || !missing.all_listed() {
+        return None;
+    }
+    let names_it = |target: &Target<'_>| {
+        services_of(host_of(target.address), from_namespace)
+            .iter()
+            .any(|(ns, name)| {
+                scope
+                    .service(ns, name)
+                    .and_then(|s| s.selector.as_ref())
+                    .is_some_and(|selector| scope.workloads_selected_by(ns, selector).any(|w| w.object == am.object))
+            })
+    };
+    if !targets.iter().all(names_it) {
+        return None;
+    }
+    Some(TargetsEdit::Replace(pod_addresses_like(
+        targets.first()?.address,
+        &pods,
+        &missing.listed,
+    )))
 }
 
 /// The fix for too few static targets: every pod's stable DNS name, when
