@@ -252,12 +252,18 @@ fn fix(args: &LintArgs, run: &Prepared) -> u8 {
     }
     let changed_files = outcome.changes.len();
     let verb = if args.diff { "would fix" } else { "fixed" };
+    let by_hand = outcome.report.findings.iter().filter(|f| f.edits.is_empty()).count();
     note(format!(
-        "{verb} {} finding{} in {changed_files} file{}; {} left",
+        "{verb} {} finding{} in {changed_files} file{}; {} left{}",
         outcome.fixed.len(),
         if outcome.fixed.len() == 1 { "" } else { "s" },
         if changed_files == 1 { "" } else { "s" },
-        outcome.report.findings.len()
+        outcome.report.findings.len(),
+        if by_hand > 0 {
+            format!(" ({by_hand} need a choice promha does not make for you: see their fix)")
+        } else {
+            String::new()
+        }
     ));
     // The report of what is left quotes the fixed texts.
     let after: Vec<(&str, &str)> = files

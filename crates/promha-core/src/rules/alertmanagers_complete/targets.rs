@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use crate::model::containers::{address_key, host_of, with_host};
 use crate::model::dns::{ServiceRef, services_of};
+use crate::model::operator;
 use crate::model::pods::Host;
 use crate::model::workload::Workload;
 use crate::read::Position;
@@ -208,14 +209,22 @@ fn per_pod_instead(
     if pods.service.is_none() || !missing.all_listed() {
         return None;
     }
+    let object = scope.object(am.object);
     let names_it = |target: &Target<'_>| {
         services_of(host_of(target.address), from_namespace)
             .iter()
             .any(|(ns, name)| {
-                scope
+                let selects_it = scope
                     .service(ns, name)
                     .and_then(|s| s.selector.as_ref())
-                    .is_some_and(|selector| scope.workloads_selected_by(ns, selector).any(|w| w.object == am.object))
+                    .is_some_and(|selector| scope.workloads_selected_by(ns, selector).any(|w| w.object == am.object));
+                // An operator's Alertmanager is served under its StatefulSet's name
+                // (kube-prometheus's Service) and the governing Service.
+                let operator_names = am.operator
+                    && *ns == object.namespace
+                    && (*name == operator::statefulset_name(am.app, &object.name, 0)
+                        || name == operator::governing_service(am.app));
+                selects_it || (operator_names && scope.service(ns, name).is_none())
             })
     };
     if !targets.iter().all(names_it) {
