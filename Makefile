@@ -5,6 +5,10 @@ SHELL := /bin/bash
 
 # Outside the clone, so repeated CI runs on one machine stay warm.
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/promha-target
+# Cargo caches rustc's target probe in the target directory, failures too: one
+# failed probe (seen for wasm32-unknown-unknown) then fails every later run on
+# the machine. Probing afresh costs milliseconds.
+export CARGO_CACHE_RUSTC_INFO := 0
 CARGO ?= cargo
 PROMHA := $(CARGO_TARGET_DIR)/release/promha
 KWRUN := $(CARGO_TARGET_DIR)/debug/kwrun

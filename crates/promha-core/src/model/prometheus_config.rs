@@ -43,6 +43,16 @@ pub const WORDS: &[&str] = &[
 /// value must be one, so text that cannot be read there is reported.
 pub const FILE_NAMES: &[&str] = &["prometheus.yml", "prometheus.yaml", "prometheus-elector.yaml"];
 
+/// A Secret's values are base64, so whether one holds a Prometheus config
+/// is judged by its key: a file name of the config's kind. (The API server's
+/// CEL sees them base64 too: the policies' match condition judges the same.)
+pub fn may_hold_config_in_secret(key: &str) -> bool {
+    FILE_NAMES.contains(&key) || SECRET_KEY_SUFFIXES.iter().any(|suffix| key.ends_with(suffix))
+}
+
+/// The file name endings of Secret keys that may hold a config.
+pub const SECRET_KEY_SUFFIXES: &[&str] = &[".yml", ".yaml"];
+
 /// Whether a text may be a Prometheus config, judged by the words its
 /// top-level keys would be, before parsing it.
 pub fn may_be_one(text: &str) -> bool {
