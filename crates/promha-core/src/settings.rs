@@ -317,18 +317,26 @@ impl Settings {
                 });
             }
         };
-        let mut problems = Vec::new();
+        // Each problem with its key's place in the catalogue (unknown keys
+        // last, by name), so the message does not depend on the order the
+        // host serialised the settings in (kwctl sorts them, kubectl does not).
+        let mut problems: Vec<(Option<usize>, &str, String)> = Vec::new();
         let mut switched_off = Vec::new();
         for (key, value) in map {
-            let Some(decl) = catalog.settings.iter().find(|d| d.key == key) else {
+            let Some(place) = catalog.settings.iter().position(|d| d.key == key) else {
                 let known: Vec<&str> = catalog.settings.iter().map(|d| d.key).collect();
                 let message = format!("unknown setting; known settings are {}", known.join(", "));
-                problems.push(match suggest(key, known.iter().copied()) {
-                    Some(s) => format!("`{key}` did you mean `{s}`? {message}"),
-                    None => format!("`{key}` {message}"),
-                });
+                problems.push((
+                    None,
+                    key,
+                    match suggest(key, known.iter().copied()) {
+                        Some(s) => format!("`{key}` did you mean `{s}`? {message}"),
+                        None => format!("`{key}` {message}"),
+                    },
+                ));
                 continue;
             };
+            let decl = catalog.settings[place];
             if value.is_null() {
                 continue; // Written but empty: the default.
             }
@@ -336,7 +344,7 @@ impl Settings {
                 Kind::RuleLevels => rule_levels(value, &catalog.rule_ids).map(|levels| settings.levels.extend(levels)),
                 Kind::RuleSwitch(rule) => boolean(value).map(|on| {
                     if !on {
-                        switched_off.push((*rule, decl.key));
+                        switched_off.push((place, *rule, decl.key));
                     }
                 }),
                 kind => parse_value(kind, value).map(|v| {
@@ -344,25 +352,31 @@ impl Settings {
                 }),
             };
             if let Err(problem) = result {
-                problems.push(format!("`{key}` {problem}"));
+                problems.push((Some(place), key, format!("`{key}` {problem}")));
             }
         }
-        for (rule, key) in switched_off {
+        for (place, rule, key) in switched_off {
             match settings.levels.get(rule) {
                 Some(RuleLevel::Off) | None => {
                     settings.levels.insert(rule.to_string(), RuleLevel::Off);
                 }
-                Some(level) => problems.push(format!(
-                    "`{key}` is false, which turns {rule} off, but `rules` sets {rule} to {}: keep one",
-                    level.as_str()
+                Some(level) => problems.push((
+                    Some(place),
+                    key,
+                    format!(
+                        "`{key}` is false, which turns {rule} off, but `rules` sets {rule} to {}: keep one",
+                        level.as_str()
+                    ),
                 )),
             }
         }
         if problems.is_empty() {
-            Ok(settings)
-        } else {
-            Err(SettingsError { problems })
+            return Ok(settings);
         }
+        problems.sort_by(|a, b| (a.0.is_none(), a.0, a.1).cmp(&(b.0.is_none(), b.0, b.1)));
+        Err(SettingsError {
+            problems: problems.into_iter().map(|(_, _, problem)| problem).collect(),
+        })
     }
 
     /// Overrides one rule's level (`--rule id=level`), naming what is wrong
@@ -817,6 +831,19 @@ mod tests {
             (s.get(&NUMBER), s.get(&FOLLOWER), s.get(&MODE).as_str()),
             (5, 3, "soft")
         );
+    }
+
+    /// kwctl hands the policy its settings with sorted keys, kubectl in the
+    /// order written: the problems read the same either way, in the
+    /// catalogue's order, unknown keys last.
+    #[test]
+    fn problems_come_in_the_catalogues_order_whatever_the_keys_order() {
+        let written: Json = serde_json::from_str(r#"{"zzz": 1, "mode": "always", "number": "two"}"#).unwrap();
+        let sorted: Json = serde_json::from_str(r#"{"mode": "always", "number": "two", "zzz": 1}"#).unwrap();
+        let (a, b) = (problems(written), problems(sorted));
+        assert_eq!(a, b);
+        let (number, mode, unknown) = (a.find("`number`"), a.find("`mode`"), a.find("`zzz`"));
+        assert!(number < mode && mode < unknown, "{a}");
     }
 
     #[test]
