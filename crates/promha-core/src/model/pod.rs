@@ -283,6 +283,18 @@ pub fn controllers_of(workload: &Workload<'_>, object: &Object<'_>) -> Vec<(Cont
     }
 }
 
+/// Labels every pod of the workload carries and that pick out its pods:
+/// a label selector for looking them up. The identifying labels (the
+/// operator's, or the workload's own selector) that its pod labels hold;
+/// the API server requires a controller's pods to carry its selector's.
+pub fn lookup_labels(workload: &Workload<'_>, object: &Object<'_>) -> Vec<(String, String)> {
+    workload
+        .identifying_labels(object)
+        .into_iter()
+        .filter(|(key, value)| workload.base_labels.labels.get(key) == Some(value))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
