@@ -14,6 +14,7 @@ pub mod admission;
 pub mod catalogue;
 mod check;
 mod finding;
+mod fix;
 mod model;
 mod read;
 mod report;
@@ -24,7 +25,8 @@ mod settings;
 mod suggest;
 
 pub use check::{check, lint, read_sources};
-pub use finding::{Finding, ResourceRef, Severity};
+pub use finding::{Edit, FieldPath, Finding, Fix, ResourceRef, Severity, Step};
+pub use fix::{FileChange, FixOutcome, Left, fix, unified_diff};
 pub use read::{Document, Position, ReadError, ReadLimits, ReadOutcome, Source, Unreadable, read_text};
 pub use report::Report;
 pub use rules::{RULES, Rule, rule};

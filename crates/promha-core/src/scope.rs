@@ -109,6 +109,7 @@ impl<'a> Scope<'a> {
                         root: object.root,
                         location: String::new(),
                         holder: String::new(),
+                        data_key: None,
                         role: ConfigRole::Plain,
                     });
                 }
@@ -151,6 +152,7 @@ impl<'a> Scope<'a> {
                         root,
                         location: config.location(),
                         holder: config.holder(),
+                        data_key: config.key.clone(),
                         role: config.role,
                     }),
                     Err(_) => scope.unreadable_configs.push(config),

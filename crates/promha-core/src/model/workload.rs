@@ -7,6 +7,7 @@ use super::object::Object;
 use super::operator::{self, SHARD_LABEL};
 use super::pods::StatefulSetPods;
 use super::selector::{CONTROLLER_REVISION_HASH, LabelSelector, POD_TEMPLATE_HASH, PodLabels, VERSION_LABEL};
+use crate::finding::FieldPath;
 use crate::read::{Node, Value};
 
 /// Image names (the repository's last path segment) of plain workloads' applications.
@@ -304,6 +305,11 @@ impl<'d> Workload<'d> {
         path.push('.');
         path.push_str(field);
         path
+    }
+
+    /// The path of the application container (plain workloads), for edits.
+    pub fn container_path(&self, object: &Object<'_>) -> Option<FieldPath> {
+        object.container_path(self.container?)
     }
 
     /// The words of the application container's command line.

@@ -3,7 +3,7 @@
 //! expected findings of each case. A new rule is that folder plus one line
 //! in [`RULES`].
 
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, Fix, Severity};
 use crate::model::Input;
 use crate::model::object::Object;
 use crate::read::Position;
@@ -153,24 +153,12 @@ impl<'s> Emitter<'s> {
     }
 
     /// Reports a finding with the rule's own severity.
-    pub fn report(
-        &mut self,
-        object: &Object<'_>,
-        position: Position,
-        message: impl Into<String>,
-        fix: impl Into<String>,
-    ) {
+    pub fn report(&mut self, object: &Object<'_>, position: Position, message: impl Into<String>, fix: impl Into<Fix>) {
         self.report_as(self.rule.severity, object, position, message, fix);
     }
 
     /// Reports a finding that is only a warning even when the rule's are errors.
-    pub fn warn(
-        &mut self,
-        object: &Object<'_>,
-        position: Position,
-        message: impl Into<String>,
-        fix: impl Into<String>,
-    ) {
+    pub fn warn(&mut self, object: &Object<'_>, position: Position, message: impl Into<String>, fix: impl Into<Fix>) {
         self.report_as(Severity::Warning, object, position, message, fix);
     }
 
@@ -180,7 +168,7 @@ impl<'s> Emitter<'s> {
         object: &Object<'_>,
         position: Position,
         message: impl Into<String>,
-        fix: impl Into<String>,
+        fix: impl Into<Fix>,
     ) {
         if !object.standalone_config && self.settings.is_exempt(&object.namespace) {
             return;
@@ -191,6 +179,7 @@ impl<'s> Emitter<'s> {
         let Some(severity) = self.settings.severity_for(self.rule.id, severity) else {
             return;
         };
+        let fix = fix.into();
         self.findings.push(Finding {
             rule: self.rule.id,
             severity,
@@ -198,7 +187,8 @@ impl<'s> Emitter<'s> {
             file: object.file.to_string(),
             position,
             message: message.into(),
-            fix: fix.into(),
+            fix: fix.text,
+            edits: fix.edits,
             document: Some(object.document),
         });
     }

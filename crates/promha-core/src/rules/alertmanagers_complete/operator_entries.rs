@@ -2,13 +2,16 @@
 //! every pod behind each named Service (its Endpoints) a target, so the
 //! Service must select the Alertmanager pods, and not pin one.
 
+use serde_json::json;
+
 use super::HEADLESS_OPERATOR_SERVICE;
+use crate::finding::{FieldPath, Fix};
 use crate::model::App;
 use crate::model::object::Object;
-use crate::model::operator::{self, alertmanager_endpoints};
+use crate::model::operator::{self, AlertmanagerEndpoint, alertmanager_endpoints};
 use crate::model::service::{POD_PINNING_KEYS, Service};
 use crate::model::workload::Workload;
-use crate::read::{Node, Position};
+use crate::read::Node;
 use crate::rules::Emitter;
 use crate::scope::Scope;
 
@@ -37,7 +40,20 @@ pub(super) fn check(scope: &Scope<'_>, workload: &Workload<'_>, out: &mut Emitte
                     scope.object(am.object).display(),
                     object.namespace
                 ),
-                format!("set spec.alerting.alertmanagers: [{{name: {HEADLESS_OPERATOR_SERVICE}, port: web}}]"),
+                {
+                    let fix = Fix::text(format!(
+                        "set spec.alerting.alertmanagers: [{{name: {HEADLESS_OPERATOR_SERVICE}, port: web}}]"
+                    ));
+                    // The operator's governing Service exists only for its own Alertmanagers.
+                    if operator_alertmanager_in(scope, &object.namespace) {
+                        fix.set(
+                            FieldPath::keys(&["spec", "alerting", "alertmanagers"]),
+                            json!([{"name": HEADLESS_OPERATOR_SERVICE, "port": "web"}]),
+                        )
+                    } else {
+                        fix
+                    }
+                },
             );
         }
         return;
@@ -46,7 +62,7 @@ pub(super) fn check(scope: &Scope<'_>, workload: &Workload<'_>, out: &mut Emitte
         let (name, namespace) = (entry.name, entry.namespace.as_str());
         let path = format!("spec.alerting.alertmanagers[{}]", entry.index);
         match scope.service(namespace, name) {
-            Some(service) => check_service(scope, object, service, namespace, &path, entry.node.position, out),
+            Some(service) => check_service(scope, object, service, entry, &path, out),
             None if name == HEADLESS_OPERATOR_SERVICE => {}
             None => out.warn(
                 object,
@@ -66,19 +82,35 @@ pub(super) fn check(scope: &Scope<'_>, workload: &Workload<'_>, out: &mut Emitte
 /// carries with this value: a selector asking another value selects none.
 const ALERTMANAGER_NAME_LABEL: (&str, &str) = ("app.kubernetes.io/name", "alertmanager");
 
+/// An Alertmanager resource runs in the namespace, so the operator's
+/// governing Service selects its pods there.
+fn operator_alertmanager_in(scope: &Scope<'_>, namespace: &str) -> bool {
+    scope.alertmanagers_in(namespace).any(|am| am.operator)
+}
+
 fn check_service(
     scope: &Scope<'_>,
     object: &Object<'_>,
     service: &Service<'_>,
-    namespace: &str,
+    entry: &AlertmanagerEndpoint<'_>,
     path: &str,
-    position: Position,
     out: &mut Emitter<'_>,
 ) {
+    let namespace = entry.namespace.as_str();
+    let position = entry.node.position;
     let service_name = &scope.object(service.object).name;
-    let fix = format!(
+    let text = format!(
         "point {path} at a Service that selects every Alertmanager pod, e.g. {{name: {HEADLESS_OPERATOR_SERVICE}, namespace: {namespace}, port: web}}"
     );
+    let fix = || {
+        let fix = Fix::text(text.clone());
+        if !operator_alertmanager_in(scope, namespace) {
+            return fix;
+        }
+        let entry_path = FieldPath::keys(&["spec", "alerting", "alertmanagers"]).index(entry.index);
+        fix.set(entry_path.clone().key("name"), json!(HEADLESS_OPERATOR_SERVICE))
+            .set(entry_path.key("port"), json!("web"))
+    };
     let Some(selector) = &service.selector else {
         out.warn(
             object,
@@ -86,7 +118,7 @@ fn check_service(
             format!(
                 "{path} names Service {namespace}/{service_name}, which has no selector: its endpoints are managed by hand, so promha cannot verify they list every Alertmanager pod."
             ),
-            fix,
+            text.clone(),
         );
         return;
     };
@@ -97,7 +129,7 @@ fn check_service(
             format!(
                 "{path} names Service {namespace}/{service_name}, whose selector pins a single pod ({key}): the other Alertmanager replicas never receive alerts, and while that pod is down no notification goes out."
             ),
-            fix,
+            fix(),
         );
         return;
     }
@@ -114,7 +146,7 @@ fn check_service(
             format!(
                 "{path} names Service {namespace}/{service_name}, whose selector `{selector}` matches no Alertmanager's pods in namespace {namespace}: alerts sent through it reach no Alertmanager."
             ),
-            fix,
+            fix(),
         );
         return;
     }
@@ -135,7 +167,7 @@ fn check_service(
             format!(
                 "{path} names Service {namespace}/{service_name}, whose selector asks for {label}: no Alertmanager pod carries it (their app.kubernetes.io/name is alertmanager), so alerts sent through it reach no Alertmanager."
             ),
-            fix,
+            fix(),
         ),
         None => out.warn(
             object,
@@ -143,7 +175,7 @@ fn check_service(
             format!(
                 "{path} names Service {namespace}/{service_name}, but no Alertmanager in namespace {namespace} is among the checked objects: promha cannot verify that the Service reaches them."
             ),
-            fix,
+            text.clone(),
         ),
     }
 }

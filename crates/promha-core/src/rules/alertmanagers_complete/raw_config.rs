@@ -3,7 +3,10 @@
 //! own: per-pod discovery in one does not excuse a lone load-balanced target
 //! in another.
 
-use super::targets::{self, Target};
+use serde_json::json;
+
+use super::targets::{self, Target, TargetsEdit};
+use crate::finding::Fix;
 use crate::model::prometheus_config::{ConfigRole, PrometheusConfig};
 use crate::read::Node;
 use crate::rules::Emitter;
@@ -79,6 +82,8 @@ fn check_entry(
     let from_namespace = namespace.unwrap_or("default");
     let mut discovers = false;
     let mut statics = Vec::new();
+    // For each static target, the index of its static_configs group.
+    let mut groups = Vec::new();
     for field in entry.as_map().unwrap_or_default() {
         match field.key.as_str() {
             "kubernetes_sd_configs" => {
@@ -93,7 +98,19 @@ fn check_entry(
                                 "{} is role {role}, which discovers one load-balanced address per {role}: each alert reaches only one Alertmanager, and deduplication across the cluster breaks.",
                                 config.field(&format!("{entry_path}.kubernetes_sd_configs[{j}]"))
                             ),
-                            format!("use role: endpoints (or endpointslice) instead of role: {role}, so every Alertmanager pod becomes a target"),
+                            {
+                                let fix = Fix::text(format!(
+                                    "use role: endpoints (or endpointslice) instead of role: {role}, so every Alertmanager pod becomes a target"
+                                ));
+                                // An ingress's meta labels are not an endpoint's: its relabelling would not carry over.
+                                match config.edit_path(&["alerting", "alertmanagers"]) {
+                                    Some(path) if role == "service" => fix.set(
+                                        path.index(index).key("kubernetes_sd_configs").index(j).key("role"),
+                                        json!("endpoints"),
+                                    ),
+                                    _ => fix,
+                                }
+                            },
                         );
                     }
                 }
@@ -123,13 +140,14 @@ fn check_entry(
                 }
             }
             "static_configs" => {
-                for group in field.value.as_seq().unwrap_or_default() {
+                for (g, group) in field.value.as_seq().unwrap_or_default().iter().enumerate() {
                     for target in group.get("targets").and_then(Node::as_seq).unwrap_or_default() {
                         if let Some(address) = target.as_str() {
                             statics.push(Target {
                                 address,
                                 position: target.position,
                             });
+                            groups.push(g);
                         }
                     }
                 }
@@ -163,7 +181,27 @@ fn check_entry(
                 config.field(&format!("{entry_path} static_configs")),
                 problem.message
             ),
-            format!("{} with kubernetes_sd_configs (role: endpoints)", problem.fix),
+            {
+                let fix = Fix::text(format!("{} with kubernetes_sd_configs (role: endpoints)", problem.fix));
+                let path = config.edit_path(&["alerting", "alertmanagers"]);
+                match (problem.edit, path) {
+                    (Some(TargetsEdit::Add { addresses, beside }), Some(path)) => fix.append(
+                        path.index(index)
+                            .key("static_configs")
+                            .index(groups[beside])
+                            .key("targets"),
+                        addresses.into_iter().map(|a| json!(a)).collect(),
+                    ),
+                    // One group holds them all: its list is replaced.
+                    (Some(TargetsEdit::Replace(addresses)), Some(path)) if groups.iter().all(|&g| g == groups[0]) => {
+                        fix.set(
+                            path.index(index).key("static_configs").index(groups[0]).key("targets"),
+                            json!(addresses),
+                        )
+                    }
+                    _ => fix,
+                }
+            },
         );
     }
 }

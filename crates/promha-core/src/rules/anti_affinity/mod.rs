@@ -1,7 +1,9 @@
 //! anti-affinity: replicas are kept on different nodes.
 
+use serde_json::{Value as Json, json};
+
 use super::{Emitter, Rule, flow_map};
-use crate::finding::Severity;
+use crate::finding::{FieldPath, Fix, Severity, Step};
 use crate::model::Input;
 use crate::model::object::Object;
 use crate::model::operator::{self, SHARD_LABEL};
@@ -64,12 +66,14 @@ enum Flaw {
         selector: String,
         unmatched: Vec<String>,
         operator_adds_labels: bool,
+        /// Every part of the selector is unmatched: without them it is empty.
+        all_unmatched: bool,
     },
     /// Its selector matches the pods of some shards only.
     SomeShards { selector: String, missed: Vec<i64> },
     /// `mismatchLabelKeys` names a label the replicas share: the term then
     /// selects only pods with another value, never the replicas' siblings.
-    MismatchKey(String),
+    MismatchKey { key: String, index: usize, only: bool },
     /// It looks at pods in other namespaces.
     OtherNamespaces(Vec<String>),
     /// A spread constraint counting the pods of every shard together.
@@ -84,6 +88,8 @@ enum Flaw {
 
 struct Candidate {
     path: String,
+    /// The same path as steps, for edits.
+    steps: Vec<Step>,
     position: Position,
     strength: Strength,
     flaw: Option<Flaw>,
@@ -144,7 +150,15 @@ fn candidates(scope: &Scope<'_>, workload: &Workload<'_>, object: &Object<'_>) -
         let path = workload.pod_spec_path(&format!(
             "affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[{i}]"
         ));
-        found.push(affinity_term(scope, workload, object, term, path, Strength::Required));
+        let steps = pod_spec_steps(workload, &["affinity", "podAntiAffinity", REQUIRED], Some(i), &[]);
+        found.push(affinity_term(
+            scope,
+            workload,
+            object,
+            term,
+            (path, steps),
+            Strength::Required,
+        ));
     }
     let preferred = anti
         .and_then(|a| a.get("preferredDuringSchedulingIgnoredDuringExecution"))
@@ -157,7 +171,20 @@ fn candidates(scope: &Scope<'_>, workload: &Workload<'_>, object: &Object<'_>) -
         let path = workload.pod_spec_path(&format!(
             "affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[{i}].podAffinityTerm"
         ));
-        found.push(affinity_term(scope, workload, object, term, path, Strength::Preferred));
+        let steps = pod_spec_steps(
+            workload,
+            &["affinity", "podAntiAffinity", PREFERRED],
+            Some(i),
+            &["podAffinityTerm"],
+        );
+        found.push(affinity_term(
+            scope,
+            workload,
+            object,
+            term,
+            (path, steps),
+            Strength::Preferred,
+        ));
     }
     let constraints = pod_spec
         .get("topologySpreadConstraints")
@@ -165,7 +192,8 @@ fn candidates(scope: &Scope<'_>, workload: &Workload<'_>, object: &Object<'_>) -
         .unwrap_or_default();
     for (i, constraint) in constraints.iter().enumerate() {
         let path = workload.pod_spec_path(&format!("topologySpreadConstraints[{i}]"));
-        if let Some(candidate) = spread_constraint(scope, workload, object, constraint, path) {
+        let steps = pod_spec_steps(workload, &["topologySpreadConstraints"], Some(i), &[]);
+        if let Some(candidate) = spread_constraint(scope, workload, object, constraint, (path, steps)) {
             found.push(candidate);
         }
     }
@@ -184,7 +212,7 @@ fn affinity_term(
     workload: &Workload<'_>,
     object: &Object<'_>,
     term: &Node,
-    path: String,
+    (path, steps): (String, Vec<Step>),
     strength: Strength,
 ) -> Candidate {
     let wanted = scope.settings.get(&TOPOLOGY_KEY);
@@ -202,26 +230,32 @@ fn affinity_term(
             keys.as_seq()
                 .unwrap_or_default()
                 .iter()
-                .filter_map(Node::as_str)
-                .find(|k| workload.carries_label(k))
-                .map(|k| (k.to_string(), keys.position))
+                .enumerate()
+                .find_map(|(i, k)| {
+                    k.as_str()
+                        .filter(|k| workload.carries_label(k))
+                        .map(|k| (k.to_string(), i))
+                })
+                .map(|(k, i)| (k, i, keys.as_seq().is_some_and(|l| l.len() == 1), keys.position))
         });
         let missed = shards_missed(workload, &selector);
-        if let Some((key, at)) = mismatched {
+        if let Some((key, index, only, at)) = mismatched {
             position = at;
-            Some(Flaw::MismatchKey(key))
+            Some(Flaw::MismatchKey { key, index, only })
         } else if let Some((namespaces, at)) = other_namespaces(term, object) {
             position = at;
             Some(Flaw::OtherNamespaces(namespaces))
         } else if !missed.is_empty() {
             position = node.position;
             let unmatched = selector.unmatched(&workload.pod_labels(0));
+            let all_unmatched = unmatched.len() == selector.match_labels.len() + selector.match_expressions.len();
             let selector = format!("labelSelector `{selector}`");
             Some(if missed.len() as i64 == workload.shards {
                 Flaw::MatchesNone {
                     selector,
                     unmatched,
                     operator_adds_labels: false,
+                    all_unmatched,
                 }
             } else {
                 Flaw::SomeShards { selector, missed }
@@ -236,6 +270,7 @@ fn affinity_term(
     };
     Candidate {
         path,
+        steps,
         position,
         strength,
         flaw,
@@ -305,7 +340,7 @@ fn spread_constraint(
     workload: &Workload<'_>,
     object: &Object<'_>,
     constraint: &Node,
-    path: String,
+    (path, steps): (String, Vec<Step>),
 ) -> Option<Candidate> {
     let key = constraint.get("topologyKey").and_then(Node::as_str)?;
     let max_skew = constraint.get("maxSkew").and_then(Node::as_whole_number)?;
@@ -350,6 +385,12 @@ fn spread_constraint(
                         })
                     });
                 let unmatched = shown.unmatched(&workload.pod_labels(0));
+                // Measured against what is written: the operator's merged labels are not the user's to remove.
+                let written = constraint
+                    .get("labelSelector")
+                    .map(LabelSelector::from_node)
+                    .unwrap_or_default();
+                let all_unmatched = unmatched.len() >= written.match_labels.len() + written.match_expressions.len();
                 let selector = format!("labelSelector `{shown}`");
                 if !missed.is_empty() {
                     position = selector_position;
@@ -360,6 +401,7 @@ fn spread_constraint(
                             operator_adds_labels: workload.operator
                                 && workload.app.is_sharded()
                                 && constraint.get("additionalLabelSelectors").is_some(),
+                            all_unmatched,
                         }
                     } else {
                         Flaw::SomeShards { selector, missed }
@@ -381,6 +423,7 @@ fn spread_constraint(
     };
     Some(Candidate {
         path,
+        steps,
         position,
         strength,
         flaw,
@@ -388,19 +431,79 @@ fn spread_constraint(
     })
 }
 
-fn term_fix(workload: &Workload<'_>, object: &Object<'_>, key: &str, required: bool) -> String {
+const REQUIRED: &str = "requiredDuringSchedulingIgnoredDuringExecution";
+const PREFERRED: &str = "preferredDuringSchedulingIgnoredDuringExecution";
+
+/// Steps into the pod spec: `keys`, then a list index, then more keys.
+fn pod_spec_steps(workload: &Workload<'_>, keys: &[&str], index: Option<usize>, more: &[&str]) -> Vec<Step> {
+    let mut steps: Vec<Step> = workload
+        .pod_spec_keys
+        .iter()
+        .chain(keys)
+        .map(|k| Step::Key(k.to_string()))
+        .collect();
+    steps.extend(index.map(Step::Index));
+    steps.extend(more.iter().map(|k| Step::Key(k.to_string())));
+    steps
+}
+
+fn path_of(steps: Vec<Step>) -> FieldPath {
+    FieldPath { within: None, steps }
+}
+
+fn with(steps: &[Step], key: &str) -> FieldPath {
+    let mut steps = steps.to_vec();
+    steps.push(Step::Key(key.to_string()));
+    path_of(steps)
+}
+
+/// The selector of a workload's own pods, as JSON.
+fn selector_json(workload: &Workload<'_>, object: &Object<'_>) -> Json {
+    let labels: serde_json::Map<String, Json> = workload
+        .identifying_labels(object)
+        .into_iter()
+        .map(|(k, v)| (k, Json::String(v)))
+        .collect();
+    json!({"matchLabels": labels})
+}
+
+/// A new anti-affinity term on `key` selecting the workload's pods: appended
+/// to the required or the preferred list.
+fn term_fix(workload: &Workload<'_>, object: &Object<'_>, key: &str, required: bool) -> Fix {
     let labels = flow_map(&workload.identifying_labels(object));
-    if required {
-        format!(
-            "set {}: [{{topologyKey: {key}, labelSelector: {{matchLabels: {labels}}}}}]",
-            workload.pod_spec_path("affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution")
+    let selector = selector_json(workload, object);
+    let (list, text, term) = if required {
+        (
+            REQUIRED,
+            format!(
+                "set {}: [{{topologyKey: {key}, labelSelector: {{matchLabels: {labels}}}}}]",
+                workload.pod_spec_path("affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution")
+            ),
+            json!({"topologyKey": key, "labelSelector": selector}),
         )
     } else {
-        format!(
-            "set {}: [{{weight: 100, podAffinityTerm: {{topologyKey: {key}, labelSelector: {{matchLabels: {labels}}}}}}}]",
-            workload.pod_spec_path("affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution")
+        (
+            PREFERRED,
+            format!(
+                "set {}: [{{weight: 100, podAffinityTerm: {{topologyKey: {key}, labelSelector: {{matchLabels: {labels}}}}}}}]",
+                workload.pod_spec_path("affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution")
+            ),
+            json!({"weight": 100, "podAffinityTerm": {"topologyKey": key, "labelSelector": selector}}),
         )
+    };
+    let fix = Fix::text(text);
+    if workload.identifying_labels(object).is_empty() {
+        return fix;
     }
+    fix.append(
+        path_of(pod_spec_steps(
+            workload,
+            &["affinity", "podAntiAffinity", list],
+            None,
+            &[],
+        )),
+        vec![term],
+    )
 }
 
 fn report(
@@ -418,6 +521,16 @@ fn report(
     let labels = flow_map(&workload.identifying_labels(object));
     let required_mode = required_mode(settings);
     let default_fix = term_fix(workload, object, key, required_mode);
+    let own_selector = selector_json(workload, object);
+    let has_labels = !workload.identifying_labels(object).is_empty();
+    let set_selector = |steps: &[Step], text: String| {
+        let fix = Fix::text(text);
+        if has_labels {
+            fix.set(with(steps, "labelSelector"), own_selector.clone())
+        } else {
+            fix
+        }
+    };
     let consequence = format!("the {replicas} {noun} replicas can all be scheduled on one node and fail with it");
     let shards = |list: &[i64]| list.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
 
@@ -426,7 +539,8 @@ fn report(
     for candidate in candidates {
         let Some(flaw) = &candidate.flaw else { continue };
         let path = &candidate.path;
-        let (message, fix) = match flaw {
+        let steps = &candidate.steps;
+        let (message, fix): (String, Fix) = match flaw {
             Flaw::NoSelector {
                 pruned_operator_selector,
             } => (
@@ -441,12 +555,13 @@ fn report(
                         String::new()
                     }
                 ),
-                format!("set {path}.labelSelector.matchLabels: {labels}"),
+                set_selector(steps, format!("set {path}.labelSelector.matchLabels: {labels}")),
             ),
             Flaw::MatchesNone {
                 selector,
                 unmatched,
                 operator_adds_labels,
+                all_unmatched,
             } => (
                 format!(
                     "{path} has {selector}, which matches none of the pods of {}: they do not carry {} (they carry {}), so it keeps nothing apart, and {consequence}.",
@@ -454,13 +569,32 @@ fn report(
                     unmatched.join(", "),
                     workload.pod_labels(0).describe()
                 ),
-                if *operator_adds_labels {
-                    format!(
+                if *operator_adds_labels && *all_unmatched {
+                    // Nothing of it is left: without a labelSelector the operator writes its own.
+                    Fix::text(format!(
+                        "remove {path}.labelSelector (additionalLabelSelectors adds the operator's own labels)"
+                    ))
+                    .remove(with(steps, "labelSelector"))
+                } else if *operator_adds_labels {
+                    let mut fix = Fix::text(format!(
                         "remove {} from {path}.labelSelector (additionalLabelSelectors adds the operator's own labels)",
                         unmatched.join(", ")
-                    )
+                    ));
+                    // Only `key=value` parts are matchLabels entries; an expression is left to the user.
+                    let labels: Option<Vec<&str>> = unmatched
+                        .iter()
+                        .map(|part| part.split_once('=').map(|(k, _)| k))
+                        .collect();
+                    for label in labels.unwrap_or_default() {
+                        let mut steps = steps.clone();
+                        steps.push(Step::Key("labelSelector".to_string()));
+                        steps.push(Step::Key("matchLabels".to_string()));
+                        steps.push(Step::Key(label.to_string()));
+                        fix = fix.remove(path_of(steps));
+                    }
+                    fix
                 } else {
-                    format!("set {path}.labelSelector.matchLabels: {labels}")
+                    set_selector(steps, format!("set {path}.labelSelector.matchLabels: {labels}"))
                 },
             ),
             Flaw::SomeShards { selector, missed } => (
@@ -475,14 +609,25 @@ fn report(
                         "those shards"
                     }
                 ),
-                format!("set {path}.labelSelector.matchLabels: {labels}"),
+                set_selector(steps, format!("set {path}.labelSelector.matchLabels: {labels}")),
             ),
-            Flaw::MismatchKey(label) => (
+            Flaw::MismatchKey {
+                key: label,
+                index,
+                only,
+            } => (
                 format!(
                     "{path} has mismatchLabelKeys [{label}], a label all replicas of {} carry with one value: the term then selects only pods with another value, never the replicas themselves, so {consequence}.",
                     object.display()
                 ),
-                format!("remove {label} from {path}.mismatchLabelKeys"),
+                if *only {
+                    Fix::text(format!("remove {path}.mismatchLabelKeys")).remove(with(steps, "mismatchLabelKeys"))
+                } else {
+                    let mut steps = steps.clone();
+                    steps.push(Step::Key("mismatchLabelKeys".to_string()));
+                    steps.push(Step::Index(*index));
+                    Fix::text(format!("remove {label} from {path}.mismatchLabelKeys")).remove(path_of(steps))
+                },
             ),
             Flaw::OtherNamespaces(namespaces) => (
                 format!(
@@ -492,14 +637,18 @@ fn report(
                     object.namespace,
                     object.display()
                 ),
-                format!("remove {path}.namespaces (a term without it looks in the pod's own namespace)"),
+                Fix::text(format!(
+                    "remove {path}.namespaces (a term without it looks in the pod's own namespace)"
+                ))
+                .remove(with(steps, "namespaces")),
             ),
             Flaw::SpansShards { selector, shards } => (
                 format!(
                     "{path} has {selector}, which counts the pods of all {shards} shards of {} together: two replicas of one shard may share a node while the skew over all pods stays at 0, so a shard's replicas can fail together.",
                     object.display()
                 ),
-                format!("set {path}.additionalLabelSelectors: OnShard"),
+                Fix::text(format!("set {path}.additionalLabelSelectors: OnShard"))
+                    .set(with(steps, "additionalLabelSelectors"), json!("OnShard")),
             ),
             Flaw::PreferredCoarse(coarse) => (
                 format!(
@@ -511,11 +660,11 @@ fn report(
                 format!(
                     "{path} has maxSkew {skew}, which lets {skew} more replicas share a node than another; {consequence}."
                 ),
-                format!("set {path}.maxSkew: 1"),
+                Fix::text(format!("set {path}.maxSkew: 1")).set(with(steps, "maxSkew"), json!(1)),
             ),
             Flaw::OtherKey(other) => (
                 format!("{path} spreads pods over topology key {other:?}, not {key}, so {consequence}."),
-                format!("set {path}.topologyKey: {key}"),
+                Fix::text(format!("set {path}.topologyKey: {key}")).set(with(steps, "topologyKey"), json!(key)),
             ),
         };
         out.report(object, candidate.position, message, fix);
@@ -534,7 +683,8 @@ fn report(
                     candidate.path
                 ),
                 if candidate.path.contains("topologySpreadConstraints") {
-                    format!("set {}.whenUnsatisfiable: DoNotSchedule", candidate.path)
+                    Fix::text(format!("set {}.whenUnsatisfiable: DoNotSchedule", candidate.path))
+                        .set(with(&candidate.steps, "whenUnsatisfiable"), json!("DoNotSchedule"))
                 } else {
                     default_fix.clone()
                 },
@@ -575,9 +725,15 @@ fn warn_coarse_only(workload: &Workload<'_>, object: &Object<'_>, candidate: &Ca
             object.display(),
             if key.ends_with("region") { "regions" } else { "zones" }
         ),
-        format!(
-            "also add {}, or make sure every node carries {key}",
-            term_fix(workload, object, HOSTNAME, true).trim_start_matches("set ")
-        ),
+        {
+            let term = term_fix(workload, object, HOSTNAME, true);
+            Fix {
+                text: format!(
+                    "also add {}, or make sure every node carries {key}",
+                    term.text.trim_start_matches("set ")
+                ),
+                edits: term.edits,
+            }
+        },
     );
 }

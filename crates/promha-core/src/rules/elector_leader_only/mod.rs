@@ -2,7 +2,7 @@
 //! rules and sends alerts, not only the leader.
 
 use super::{Emitter, Need, Rule};
-use crate::finding::Severity;
+use crate::finding::{FieldPath, Fix, Severity};
 use crate::model::Input;
 use crate::model::elector::DEFAULT_LEASE_DURATION;
 use crate::model::prometheus_config::{ConfigRole, PrometheusConfig};
@@ -86,9 +86,18 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
                         leader.holder.clone()
                     }
                 ),
-                format!(
-                    "move `{key}` from leader to follower: every replica then {what} (Alertmanager deduplicates their identical alerts)"
-                ),
+                {
+                    let fix = Fix::text(format!(
+                        "move `{key}` from leader to follower: every replica then {what} (Alertmanager deduplicates their identical alerts)"
+                    ));
+                    // The follower has none of it, so the merged value is the leader's own.
+                    match (leader.root.get(key), follower.edit_path(&[key])) {
+                        (Some(value), Some(to)) => fix
+                            .remove(FieldPath::keys(&["leader", key]).within(leader.data_key.as_deref()))
+                            .set(to, value.to_json()),
+                        _ => fix,
+                    }
+                },
             );
         }
     }

@@ -149,6 +149,7 @@ pub fn unreadable(unreadable: &Unreadable, settings: &Settings) -> Option<Findin
         } else {
             "fix the YAML".to_string()
         },
+        edits: Vec::new(),
         document: None,
     })
 }

@@ -1,7 +1,9 @@
 //! min-replicas: enough pods that losing one node keeps the service up.
 
 use super::{Emitter, Rule};
-use crate::finding::Severity;
+use serde_json::json;
+
+use crate::finding::{FieldPath, Fix, Severity};
 use crate::model::workload::{Replicas, Workload};
 use crate::model::{App, Input};
 use crate::scope::Scope;
@@ -89,7 +91,7 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
                 "{} runs {pods}{per_shard} ({how}); while a pod is rescheduled after a node failure, drain or upgrade, {stops}. At least {required} are needed.",
                 object.display()
             ),
-            format!("set spec.replicas: {required}"),
+            Fix::text(format!("set spec.replicas: {required}")).set(FieldPath::keys(&["spec", "replicas"]), json!(required)),
         );
     }
     // Thanos Query keeps no state: one replica is only a warning, but an easy one to fix.
@@ -109,7 +111,7 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
                 replicas.max(0),
                 if replicas == 1 { "" } else { "s" }
             ),
-            format!("set spec.replicas: {required}"),
+            Fix::text(format!("set spec.replicas: {required}")).set(FieldPath::keys(&["spec", "replicas"]), json!(required)),
         );
     }
 }

@@ -1,7 +1,7 @@
 //! session-affinity: a query client sticks to one Prometheus replica.
 
 use super::{Emitter, Need, Rule};
-use crate::finding::Severity;
+use crate::finding::{FieldPath, Fix, Severity};
 use crate::model::{App, Input};
 use crate::scope::Scope;
 
@@ -86,7 +86,8 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
                 prometheus.replicas.unwrap_or(2),
                 scope.object(prometheus.object).display()
             ),
-            "set spec.sessionAffinity: ClientIP",
+            Fix::text("set spec.sessionAffinity: ClientIP")
+                .set(FieldPath::keys(&["spec", "sessionAffinity"]), serde_json::json!("ClientIP")),
         );
     }
 }

@@ -2,15 +2,18 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use serde_json::json;
+
 use super::{Emitter, Need, Rule};
-use crate::finding::Severity;
+use crate::finding::{Fix, Severity};
+use crate::model::containers::word_place;
 use crate::model::dns::services_of;
+use crate::model::object::Object;
 use crate::model::operator;
 use crate::model::pods::Host;
-use crate::model::thanos::{StoreAddress, ThanosQuery, store_address};
+use crate::model::thanos::{StoreAddress, StoreEndpoint, ThanosQuery, store_address};
 use crate::model::workload::Workload;
 use crate::model::{App, Input};
-use crate::read::Position;
 use crate::scope::Scope;
 
 pub const RULE: Rule = Rule {
@@ -67,13 +70,14 @@ fn of_endpoints(scope: &Scope<'_>) -> Vec<String> {
 
 /// How a query's endpoints reach one replicated Prometheus.
 #[derive(Default)]
-struct Reach {
+struct Reach<'d> {
     /// Some endpoint discovers every pod (DNS SD on a headless Service).
     every_pod: bool,
-    /// Ordinals named one by one by static pod addresses.
+    /// Ordinals named one by one by static pod addresses, and the first such endpoint.
     pods: BTreeSet<i64>,
+    first_pod: Option<&'d StoreEndpoint<'d>>,
     /// The first endpoint that reaches it through one connection, and how.
-    single: Option<(String, Position, String)>,
+    single: Option<(&'d StoreEndpoint<'d>, String)>,
 }
 
 fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
@@ -101,7 +105,9 @@ fn check_query(scope: &Scope<'_>, query: &ThanosQuery<'_>, out: &mut Emitter<'_>
                     continue;
                 };
                 if let Host::Pod(ordinal) = pods.host(host, from) {
-                    reach.entry(workload.object).or_default().pods.insert(ordinal);
+                    let entry = reach.entry(workload.object).or_default();
+                    entry.pods.insert(ordinal);
+                    entry.first_pod.get_or_insert(endpoint);
                 }
             }
         }
@@ -122,7 +128,7 @@ fn check_query(scope: &Scope<'_>, query: &ThanosQuery<'_>, out: &mut Emitter<'_>
                     } else {
                         format!("the static address of Service {namespace}/{name}")
                     };
-                    entry.single = Some((endpoint.address.clone(), endpoint.node.position, how));
+                    entry.single = Some((endpoint, how));
                 }
             }
         }
@@ -139,14 +145,12 @@ fn check_query(scope: &Scope<'_>, query: &ThanosQuery<'_>, out: &mut Emitter<'_>
         if reached.every_pod || all_pods_named {
             continue;
         }
-        let (address, position, how) = match reached.single {
-            Some(single) => single,
-            None => {
-                let Some(first) = query.endpoints.first() else { continue };
+        let (endpoint, how) = match (reached.single, reached.first_pod) {
+            (Some(single), _) => single,
+            (None, Some(first)) => {
                 let named: Vec<String> = reached.pods.iter().map(|i| i.to_string()).collect();
                 (
-                    first.address.clone(),
-                    first.node.position,
+                    first,
                     format!(
                         "static addresses of pod{} {} only",
                         if named.len() == 1 { "" } else { "s" },
@@ -154,27 +158,55 @@ fn check_query(scope: &Scope<'_>, query: &ThanosQuery<'_>, out: &mut Emitter<'_>
                     ),
                 )
             }
+            (None, None) => continue,
         };
+        let address = &endpoint.address;
         let headless = headless_service(workload, target);
+        let discovery = format!("dnssrv+_grpc._tcp.{headless}.{}.svc.cluster.local", target.namespace);
         out.report(
             object,
-            position,
+            endpoint.node.position,
             format!(
                 "{} reads {}, which runs {replicas} replicas, through `{address}` ({how}): that is one long-lived gRPC connection to one replica at a time, so the querier cannot deduplicate the replicas, and loses that replica's data when it dies.",
                 object.display(),
                 target.display()
             ),
-            format!(
-                "use --endpoint=dnssrv+_grpc._tcp.{headless}.{}.svc.cluster.local (SRV records of a headless Service list every pod)",
-                target.namespace
-            ),
+            discovery_fix(query, object, endpoint, workload, &discovery),
         );
+    }
+}
+
+/// Replaces the endpoint's flag with SRV discovery, when it is a word of
+/// its own and the Service is the operator's governing one, which names its
+/// gRPC port `grpc` whenever a Thanos sidecar runs.
+fn discovery_fix(
+    query: &ThanosQuery<'_>,
+    object: &Object<'_>,
+    endpoint: &StoreEndpoint<'_>,
+    workload: &Workload<'_>,
+    discovery: &str,
+) -> Fix {
+    let fix = Fix::text(format!(
+        "use --endpoint={discovery} (SRV records of a headless Service list every pod)"
+    ));
+    let own_word = endpoint
+        .node
+        .scalar_text()
+        .is_some_and(|t| ["--endpoint=", "--store="].iter().any(|flag| t.starts_with(flag)));
+    match (
+        word_place(query.container, endpoint.node),
+        object.container_path(query.container),
+    ) {
+        (Some((key, index)), Some(path)) if own_word && workload.operator => {
+            fix.set(path.key(key).index(index), json!(format!("--endpoint={discovery}")))
+        }
+        _ => fix,
     }
 }
 
 /// A headless Service selecting the workload's pods, for the fix: the
 /// operator's governing one, or the StatefulSet's own.
-fn headless_service(workload: &Workload<'_>, object: &crate::model::object::Object<'_>) -> String {
+fn headless_service(workload: &Workload<'_>, object: &Object<'_>) -> String {
     if workload.operator {
         return operator::governing_service(workload.app).to_string();
     }
