@@ -81,7 +81,7 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
                     groups.join("; ")
                 ),
                 format!(
-                    "move {} to {}, one pod at a time, waiting for each to be Ready again: `kubectl delete pod -n {} {}` has the scheduler place it anew, and with required pod anti-affinity on kubernetes.io/hostname (anti-affinity reports when it is missing) it must land on another node. A pod whose volume is bound to its node (local storage) moves only with a new PersistentVolumeClaim",
+                    "no edit of a file fixes this (the Pods are what the cluster reports, and a pod changes node only when it is scheduled again), so `promha fix` leaves it: move {} to {}, one pod at a time, waiting for each to be Ready again: `kubectl delete pod -n {} {}` has the scheduler place it anew, and with required pod anti-affinity on kubernetes.io/hostname (anti-affinity reports when it is missing) it must land on another node. A pod whose volume is bound to its node (local storage) moves only with a new PersistentVolumeClaim",
                     list(&moved),
                     if moved.len() == 1 { "another node" } else { "other nodes" },
                     object.namespace,
