@@ -1087,6 +1087,17 @@ fn the_clusters_report_on_stdin_shows_where_replicas_run() {
             .contains("prometheus-k8s-0 and prometheus-k8s-1 on node worker-1"),
         "{text_run:?}"
     );
+    // Placement is no edit of a file: fix has nothing to change, says both
+    // findings are left for a person, with their fix, and fails for the error.
+    let fix_run = run_in(&fixtures(), &["fix", "--diff", "-"], Some(&text), &[]);
+    assert_eq!((fix_run.code, fix_run.stdout.as_str()), (1, ""), "{fix_run:?}");
+    assert!(
+        fix_run.stderr.contains("2 left (2 need a choice")
+            && fix_run
+                .stderr
+                .contains("kubectl delete pod -n monitoring prometheus-k8s-1"),
+        "{fix_run:?}"
+    );
 }
 
 #[test]
