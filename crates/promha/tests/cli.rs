@@ -1051,6 +1051,55 @@ fn an_empty_directory_is_clean_with_a_note() {
     assert!(run.stderr.contains("no YAML or JSON files found"), "{run:?}");
 }
 
+/// The README's one-liner, `kubectl get … pods -A -o yaml | promha lint -`,
+/// on the bundled example of what it prints: the pods' placement and
+/// readiness are reported on the lines of their workloads.
+#[test]
+fn the_clusters_report_on_stdin_shows_where_replicas_run() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/cluster/kubectl-get.yaml");
+    let text = std::fs::read_to_string(&path).expect("the cluster example");
+    let run = run_in(&fixtures(), &["lint", "--format", "json", "-"], Some(&text), &[]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let line_of = |needle: &str| text.lines().position(|l| l.contains(needle)).expect("in the example") as u64 + 1;
+    assert_eq!(
+        locations(&run.json()),
+        [
+            (
+                "<stdin>".to_string(),
+                line_of("name: k8s"),
+                5,
+                "co-scheduled".to_string(),
+                "error".to_string()
+            ),
+            (
+                "<stdin>".to_string(),
+                line_of("name: main"),
+                5,
+                "replicas-ready".to_string(),
+                "warning".to_string()
+            ),
+        ]
+    );
+    let text_run = run_in(&fixtures(), &["lint", "-"], Some(&text), &[]);
+    assert!(
+        text_run
+            .stdout
+            .contains("prometheus-k8s-0 and prometheus-k8s-1 on node worker-1"),
+        "{text_run:?}"
+    );
+    // Placement is no edit of a file: fix has nothing to change, says both
+    // findings are left for a person, with their fix, and fails for the error.
+    let fix_run = run_in(&fixtures(), &["fix", "--diff", "-"], Some(&text), &[]);
+    assert_eq!((fix_run.code, fix_run.stdout.as_str()), (1, ""), "{fix_run:?}");
+    assert!(
+        fix_run.stderr.contains("2 left (2 need a choice")
+            && fix_run
+                .stderr
+                .contains("kubectl delete pod -n monitoring prometheus-k8s-1"),
+        "{fix_run:?}"
+    );
+}
+
 #[test]
 fn stdin_is_read_for_dash() {
     let text = fixture("unparsable/ok.yaml");

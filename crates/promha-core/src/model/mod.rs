@@ -10,6 +10,7 @@ pub mod embedded;
 mod input;
 pub mod object;
 pub mod operator;
+pub mod pod;
 pub mod pods;
 pub mod prometheus_config;
 pub mod selector;
