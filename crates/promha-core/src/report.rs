@@ -73,6 +73,8 @@ mod tests {
                 fix: "f".into(),
                 edits: Vec::new(),
                 document: Some(0),
+                template: None,
+                chart: None,
             }],
             files: 2,
             documents: 5,
