@@ -30,8 +30,8 @@ pub fn check(documents: &[Document], settings: &Settings, options: &CheckOptions
 
 pub(crate) fn sort_findings(findings: &mut Vec<Finding>) {
     findings.sort_by(|a, b| {
-        (&a.file, a.document, a.position, a.rule, &a.message)
-            .cmp(&(&b.file, b.document, b.position, b.rule, &b.message))
+        (&a.file, a.position, a.document, a.rule, &a.message)
+            .cmp(&(&b.file, b.position, b.document, b.rule, &b.message))
     });
     findings.dedup();
 }

@@ -279,6 +279,25 @@ impl Finding {
         }
     }
 
+    /// Where Helm output came from, for findings on it: `rendered from
+    /// <template>` and, once placed on a values file, the rendered line too.
+    pub fn rendered_note(&self) -> Option<String> {
+        let at = self.chart.as_ref().and_then(|c| c.rendered_at.as_ref());
+        let at = at.map(|(file, position)| {
+            if position.is_known() {
+                format!("{file}:{}:{}", position.line, position.column)
+            } else {
+                file.clone()
+            }
+        });
+        match (at, &self.template) {
+            (Some(at), Some(template)) => Some(format!("rendered at {at} from {template}")),
+            (Some(at), None) => Some(format!("rendered at {at}")),
+            (None, Some(template)) => Some(format!("rendered from {template}")),
+            (None, None) => None,
+        }
+    }
+
     /// The one-line form used in admission responses: `rule-id: message Fix: fix`.
     pub fn one_line(&self) -> String {
         if self.fix.is_empty() {

@@ -46,7 +46,7 @@ pub(crate) fn read_values<'s>(sources: &[Source<'s>]) -> (Vec<ValuesFile<'s>>, V
                 } else {
                     unreadable.push(fail(
                         root.position,
-                        format!("a values file is a map of keys, not a {}", root.type_name()),
+                        format!("a values file is a map of keys, not {}", root.type_name()),
                     ));
                 }
             }
@@ -189,7 +189,9 @@ pub(crate) fn place_on_values(findings: &mut [Finding], files: &[ValuesFile<'_>]
         return;
     }
     for finding in findings.iter_mut() {
-        let Some(chart) = finding.chart.as_deref_mut() else { continue };
+        let Some(chart) = finding.chart.as_deref_mut() else {
+            continue;
+        };
         if chart.key.is_empty() || chart.rendered_at.is_some() {
             continue;
         }
@@ -211,7 +213,10 @@ pub(crate) fn place_on_values(findings: &mut [Finding], files: &[ValuesFile<'_>]
             .collect();
         chart.changes = needed;
         chart.already_in_values = had_changes && chart.changes.is_empty();
-        let key = chart.changes.first().map_or_else(|| chart.key.clone(), |c| c.key.clone());
+        let key = chart
+            .changes
+            .first()
+            .map_or_else(|| chart.key.clone(), |c| c.key.clone());
         let (index, position) = placement(files, &chart.full_key(&key));
         chart.rendered_at = Some((std::mem::take(&mut finding.file), finding.position));
         finding.file = files[index].file.to_string();

@@ -201,9 +201,7 @@ pub fn fix(sources: &[Source<'_>], settings: &Settings, options: &CheckOptions) 
 }
 
 fn has_untried(findings: &[Finding], refused: &BTreeMap<Key, String>) -> bool {
-    findings
-        .iter()
-        .any(|f| f.has_edits() && !refused.contains_key(&key(f)))
+    findings.iter().any(|f| f.has_edits() && !refused.contains_key(&key(f)))
 }
 
 /// Applies one finding's edits to its file's text.

@@ -141,7 +141,9 @@ fn append_block(lines: &Lines<'_>, text: &str, steps: &[Step], value: Json) -> R
 /// The edited file reads back as the original with exactly the change made.
 fn verify(before: &str, after: &str, edit: &Edit, steps: &[Step]) -> Result<(), String> {
     let old = read_root(before)?.to_json();
-    let new = read_root(after).map_err(|e| format!("the edit would break the YAML: {e}"))?.to_json();
+    let new = read_root(after)
+        .map_err(|e| format!("the edit would break the YAML: {e}"))?
+        .to_json();
     let mut expected = if old.is_null() {
         Json::Object(serde_json::Map::new())
     } else {
@@ -169,7 +171,8 @@ mod tests {
 
     #[test]
     fn a_key_is_set_under_its_deepest_parent_keeping_everything_else() {
-        let text = "# my values\nprometheus:\n  prometheusSpec:\n    retention: 10d # keep\n\ngrafana:\n  enabled: false\n";
+        let text =
+            "# my values\nprometheus:\n  prometheusSpec:\n    retention: 10d # keep\n\ngrafana:\n  enabled: false\n";
         let after = apply_edit(text, &set(&["prometheus", "prometheusSpec", "replicas"], json!(2))).unwrap();
         assert_eq!(
             after,
@@ -179,9 +182,14 @@ mod tests {
         assert_eq!(again, after, "setting what is set changes nothing");
         let changed = apply_edit(&after, &set(&["prometheus", "prometheusSpec", "replicas"], json!(3))).unwrap();
         assert!(changed.contains("    replicas: 3\n"), "{changed}");
-        let new_parent = apply_edit(text, &set(&["alertmanager", "podDisruptionBudget", "enabled"], json!(true))).unwrap();
+        let new_parent = apply_edit(
+            text,
+            &set(&["alertmanager", "podDisruptionBudget", "enabled"], json!(true)),
+        )
+        .unwrap();
         assert!(
-            new_parent.ends_with("grafana:\n  enabled: false\nalertmanager:\n  podDisruptionBudget:\n    enabled: true\n"),
+            new_parent
+                .ends_with("grafana:\n  enabled: false\nalertmanager:\n  podDisruptionBudget:\n    enabled: true\n"),
             "{new_parent}"
         );
     }
@@ -199,7 +207,10 @@ mod tests {
             },
         )
         .unwrap();
-        assert!(appended.contains("  - name: A\n    value: b\n  - name: POD_NAME\n"), "{appended}");
+        assert!(
+            appended.contains("  - name: A\n    value: b\n  - name: POD_NAME\n"),
+            "{appended}"
+        );
         let removed = apply_edit(
             text,
             &Edit::Remove {
@@ -208,7 +219,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(removed, "server:\n  global:\n    external_labels:\n      x: y\n");
-        assert!(apply_edit("{}\n", &set(&["a"], json!(1))).is_err(), "flow style is refused");
-        assert!(apply_edit("a: [1\n", &set(&["a"], json!(1))).is_err(), "a broken file is refused");
+        assert!(
+            apply_edit("{}\n", &set(&["a"], json!(1))).is_err(),
+            "flow style is refused"
+        );
+        assert!(
+            apply_edit("a: [1\n", &set(&["a"], json!(1))).is_err(),
+            "a broken file is refused"
+        );
     }
 }

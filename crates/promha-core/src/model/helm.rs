@@ -71,7 +71,10 @@ impl Component {
 pub enum Renders {
     /// The value is written to this field (dotted), a map or list copied
     /// whole; `within` names the ConfigMap data key of an embedded prometheus.yml.
-    Field { within: Option<&'static str>, path: &'static str },
+    Field {
+        within: Option<&'static str>,
+        path: &'static str,
+    },
     /// `"hard"` writes a required pod anti-affinity term, `"soft"` a
     /// preferred one (weight 100), `""` none, under the pod spec's
     /// `affinity.podAntiAffinity`; the term selects the component's pods.
@@ -89,6 +92,26 @@ pub enum Renders {
     StatefulSet,
     /// The server container's environment; the chart sets no POD_NAME.
     Env,
+}
+
+impl Renders {
+    /// What the key does to the rendered object, for the README's table.
+    pub fn describe(&self) -> String {
+        match self {
+            Renders::Field { within: None, path } => format!("`{path}`"),
+            Renders::Field {
+                within: Some(key),
+                path,
+            } => format!("`{path}` of the ConfigMap's `{key}`"),
+            Renders::AntiAffinity => "`hard`: a required pod anti-affinity term, `soft`: a preferred one".to_string(),
+            Renders::AntiAffinityTopologyKey => "the topologyKey of that term".to_string(),
+            Renders::Budget => "`true`: a PodDisruptionBudget".to_string(),
+            Renders::BudgetSpec => "a PodDisruptionBudget with this spec".to_string(),
+            Renders::Clear(field) => format!("`true`: `{field}: \"\"`"),
+            Renders::StatefulSet => "`true`: a StatefulSet instead of a Deployment".to_string(),
+            Renders::Env => "the server container's `env`".to_string(),
+        }
+    }
 }
 
 /// One values key of a chart, with the field it produces.
@@ -145,47 +168,306 @@ const HOSTNAME: &str = "\"kubernetes.io/hostname\"";
 /// Every values key promha translates findings into.
 pub static ROWS: &[Row] = &[
     // kube-prometheus-stack: Prometheus (P/prometheus.yaml).
-    row(Kps, Prometheus, "prometheus.prometheusSpec.replicas", "1", field("spec.replicas"), KPS_PROMETHEUS),
-    row(Kps, Prometheus, "prometheus.prometheusSpec.podAntiAffinity", "\"soft\"", Renders::AntiAffinity, KPS_PROMETHEUS),
-    row(Kps, Prometheus, "prometheus.prometheusSpec.podAntiAffinityTopologyKey", HOSTNAME, Renders::AntiAffinityTopologyKey, KPS_PROMETHEUS),
-    row(Kps, Prometheus, "prometheus.prometheusSpec.topologySpreadConstraints", "[]", field("spec.topologySpreadConstraints"), KPS_PROMETHEUS),
-    row(Kps, Prometheus, "prometheus.prometheusSpec.replicaExternalLabelNameClear", "false", Renders::Clear("spec.replicaExternalLabelName"), KPS_PROMETHEUS),
-    row(Kps, Prometheus, "prometheus.prometheusSpec.externalLabels", "{}", field("spec.externalLabels"), KPS_PROMETHEUS),
-    row(Kps, Prometheus, "prometheus.prometheusSpec.alertingEndpoints", "[]", field("spec.alerting.alertmanagers"), KPS_PROMETHEUS),
-    row(Kps, Prometheus, "prometheus.prometheusSpec.storageSpec", "{}", field("spec.storage"), KPS_PROMETHEUS),
-    row(Kps, Prometheus, "prometheus.podDisruptionBudget.enabled", "false", Renders::Budget, "templates/prometheus/podDisruptionBudget.yaml"),
-    row(Kps, PrometheusService, "prometheus.service.sessionAffinity", "\"None\"", field("spec.sessionAffinity"), "templates/prometheus/service.yaml"),
+    row(
+        Kps,
+        Prometheus,
+        "prometheus.prometheusSpec.replicas",
+        "1",
+        field("spec.replicas"),
+        KPS_PROMETHEUS,
+    ),
+    row(
+        Kps,
+        Prometheus,
+        "prometheus.prometheusSpec.podAntiAffinity",
+        "\"soft\"",
+        Renders::AntiAffinity,
+        KPS_PROMETHEUS,
+    ),
+    row(
+        Kps,
+        Prometheus,
+        "prometheus.prometheusSpec.podAntiAffinityTopologyKey",
+        HOSTNAME,
+        Renders::AntiAffinityTopologyKey,
+        KPS_PROMETHEUS,
+    ),
+    row(
+        Kps,
+        Prometheus,
+        "prometheus.prometheusSpec.topologySpreadConstraints",
+        "[]",
+        field("spec.topologySpreadConstraints"),
+        KPS_PROMETHEUS,
+    ),
+    row(
+        Kps,
+        Prometheus,
+        "prometheus.prometheusSpec.replicaExternalLabelNameClear",
+        "false",
+        Renders::Clear("spec.replicaExternalLabelName"),
+        KPS_PROMETHEUS,
+    ),
+    row(
+        Kps,
+        Prometheus,
+        "prometheus.prometheusSpec.externalLabels",
+        "{}",
+        field("spec.externalLabels"),
+        KPS_PROMETHEUS,
+    ),
+    row(
+        Kps,
+        Prometheus,
+        "prometheus.prometheusSpec.alertingEndpoints",
+        "[]",
+        field("spec.alerting.alertmanagers"),
+        KPS_PROMETHEUS,
+    ),
+    row(
+        Kps,
+        Prometheus,
+        "prometheus.prometheusSpec.storageSpec",
+        "{}",
+        field("spec.storage"),
+        KPS_PROMETHEUS,
+    ),
+    row(
+        Kps,
+        Prometheus,
+        "prometheus.podDisruptionBudget.enabled",
+        "false",
+        Renders::Budget,
+        "templates/prometheus/podDisruptionBudget.yaml",
+    ),
+    row(
+        Kps,
+        PrometheusService,
+        "prometheus.service.sessionAffinity",
+        "\"None\"",
+        field("spec.sessionAffinity"),
+        "templates/prometheus/service.yaml",
+    ),
     // kube-prometheus-stack: Alertmanager (A/alertmanager.yaml).
-    row(Kps, Alertmanager, "alertmanager.alertmanagerSpec.replicas", "1", field("spec.replicas"), KPS_ALERTMANAGER),
-    row(Kps, Alertmanager, "alertmanager.alertmanagerSpec.podAntiAffinity", "\"soft\"", Renders::AntiAffinity, KPS_ALERTMANAGER),
-    row(Kps, Alertmanager, "alertmanager.alertmanagerSpec.podAntiAffinityTopologyKey", HOSTNAME, Renders::AntiAffinityTopologyKey, KPS_ALERTMANAGER),
-    row(Kps, Alertmanager, "alertmanager.alertmanagerSpec.topologySpreadConstraints", "[]", field("spec.topologySpreadConstraints"), KPS_ALERTMANAGER),
-    row(Kps, Alertmanager, "alertmanager.alertmanagerSpec.storage", "{}", field("spec.storage"), KPS_ALERTMANAGER),
-    row(Kps, Alertmanager, "alertmanager.podDisruptionBudget.enabled", "false", Renders::Budget, "templates/alertmanager/podDisruptionBudget.yaml"),
+    row(
+        Kps,
+        Alertmanager,
+        "alertmanager.alertmanagerSpec.replicas",
+        "1",
+        field("spec.replicas"),
+        KPS_ALERTMANAGER,
+    ),
+    row(
+        Kps,
+        Alertmanager,
+        "alertmanager.alertmanagerSpec.podAntiAffinity",
+        "\"soft\"",
+        Renders::AntiAffinity,
+        KPS_ALERTMANAGER,
+    ),
+    row(
+        Kps,
+        Alertmanager,
+        "alertmanager.alertmanagerSpec.podAntiAffinityTopologyKey",
+        HOSTNAME,
+        Renders::AntiAffinityTopologyKey,
+        KPS_ALERTMANAGER,
+    ),
+    row(
+        Kps,
+        Alertmanager,
+        "alertmanager.alertmanagerSpec.topologySpreadConstraints",
+        "[]",
+        field("spec.topologySpreadConstraints"),
+        KPS_ALERTMANAGER,
+    ),
+    row(
+        Kps,
+        Alertmanager,
+        "alertmanager.alertmanagerSpec.storage",
+        "{}",
+        field("spec.storage"),
+        KPS_ALERTMANAGER,
+    ),
+    row(
+        Kps,
+        Alertmanager,
+        "alertmanager.podDisruptionBudget.enabled",
+        "false",
+        Renders::Budget,
+        "templates/alertmanager/podDisruptionBudget.yaml",
+    ),
     // kube-prometheus-stack: ThanosRuler (T/ruler.yaml), off by default (thanosRuler.enabled).
-    row(Kps, ThanosRuler, "thanosRuler.thanosRulerSpec.replicas", "1", field("spec.replicas"), KPS_RULER),
-    row(Kps, ThanosRuler, "thanosRuler.thanosRulerSpec.podAntiAffinity", "\"soft\"", Renders::AntiAffinity, KPS_RULER),
-    row(Kps, ThanosRuler, "thanosRuler.thanosRulerSpec.podAntiAffinityTopologyKey", HOSTNAME, Renders::AntiAffinityTopologyKey, KPS_RULER),
-    row(Kps, ThanosRuler, "thanosRuler.thanosRulerSpec.topologySpreadConstraints", "[]", field("spec.topologySpreadConstraints"), KPS_RULER),
-    row(Kps, ThanosRuler, "thanosRuler.thanosRulerSpec.alertmanagersUrl", "null", field("spec.alertmanagersUrl"), KPS_RULER),
-    row(Kps, ThanosRuler, "thanosRuler.podDisruptionBudget.enabled", "false", Renders::Budget, "templates/thanos-ruler/podDisruptionBudget.yaml"),
+    row(
+        Kps,
+        ThanosRuler,
+        "thanosRuler.thanosRulerSpec.replicas",
+        "1",
+        field("spec.replicas"),
+        KPS_RULER,
+    ),
+    row(
+        Kps,
+        ThanosRuler,
+        "thanosRuler.thanosRulerSpec.podAntiAffinity",
+        "\"soft\"",
+        Renders::AntiAffinity,
+        KPS_RULER,
+    ),
+    row(
+        Kps,
+        ThanosRuler,
+        "thanosRuler.thanosRulerSpec.podAntiAffinityTopologyKey",
+        HOSTNAME,
+        Renders::AntiAffinityTopologyKey,
+        KPS_RULER,
+    ),
+    row(
+        Kps,
+        ThanosRuler,
+        "thanosRuler.thanosRulerSpec.topologySpreadConstraints",
+        "[]",
+        field("spec.topologySpreadConstraints"),
+        KPS_RULER,
+    ),
+    row(
+        Kps,
+        ThanosRuler,
+        "thanosRuler.thanosRulerSpec.alertmanagersUrl",
+        "null",
+        field("spec.alertmanagersUrl"),
+        KPS_RULER,
+    ),
+    row(
+        Kps,
+        ThanosRuler,
+        "thanosRuler.podDisruptionBudget.enabled",
+        "false",
+        Renders::Budget,
+        "templates/thanos-ruler/podDisruptionBudget.yaml",
+    ),
     // prometheus: the server (templates/deploy.yaml, pdb.yaml, service.yaml, cm.yaml).
-    row(PromChart, Server, "server.replicaCount", "1", field("spec.replicas"), "templates/deploy.yaml"),
-    row(PromChart, Server, "server.statefulSet.enabled", "false", Renders::StatefulSet, "templates/deploy.yaml"),
-    row(PromChart, Server, "server.podAntiAffinity", "\"\"", Renders::AntiAffinity, "templates/deploy.yaml"),
-    row(PromChart, Server, "server.podAntiAffinityTopologyKey", HOSTNAME, Renders::AntiAffinityTopologyKey, "templates/deploy.yaml"),
-    row(PromChart, Server, "server.topologySpreadConstraints", "[]", field("spec.template.spec.topologySpreadConstraints"), "templates/deploy.yaml"),
-    row(PromChart, Server, "server.env", "[]", Renders::Env, "templates/deploy.yaml"),
-    row(PromChart, Server, "server.podDisruptionBudget.enabled", "false", Renders::Budget, "templates/pdb.yaml"),
-    row(PromChart, ServerService, "server.service.sessionAffinity", "\"None\"", field("spec.sessionAffinity"), "templates/service.yaml"),
-    row(PromChart, ServerConfig, "server.global", r#"{"scrape_interval":"1m","scrape_timeout":"10s","evaluation_interval":"1m"}"#, config_field("global"), "templates/cm.yaml"),
-    row(PromChart, ServerConfig, "alertRelabelConfigs.alert_relabel_configs", "null", config_field("alerting.alert_relabel_configs"), "templates/cm.yaml"),
-    row(PromChart, ServerConfig, "server.alertmanagers", "[]", config_field("alerting.alertmanagers"), "templates/cm.yaml"),
+    row(
+        PromChart,
+        Server,
+        "server.replicaCount",
+        "1",
+        field("spec.replicas"),
+        "templates/deploy.yaml",
+    ),
+    row(
+        PromChart,
+        Server,
+        "server.statefulSet.enabled",
+        "false",
+        Renders::StatefulSet,
+        "templates/deploy.yaml",
+    ),
+    row(
+        PromChart,
+        Server,
+        "server.podAntiAffinity",
+        "\"\"",
+        Renders::AntiAffinity,
+        "templates/deploy.yaml",
+    ),
+    row(
+        PromChart,
+        Server,
+        "server.podAntiAffinityTopologyKey",
+        HOSTNAME,
+        Renders::AntiAffinityTopologyKey,
+        "templates/deploy.yaml",
+    ),
+    row(
+        PromChart,
+        Server,
+        "server.topologySpreadConstraints",
+        "[]",
+        field("spec.template.spec.topologySpreadConstraints"),
+        "templates/deploy.yaml",
+    ),
+    row(
+        PromChart,
+        Server,
+        "server.env",
+        "[]",
+        Renders::Env,
+        "templates/deploy.yaml",
+    ),
+    row(
+        PromChart,
+        Server,
+        "server.podDisruptionBudget.enabled",
+        "false",
+        Renders::Budget,
+        "templates/pdb.yaml",
+    ),
+    row(
+        PromChart,
+        ServerService,
+        "server.service.sessionAffinity",
+        "\"None\"",
+        field("spec.sessionAffinity"),
+        "templates/service.yaml",
+    ),
+    row(
+        PromChart,
+        ServerConfig,
+        "server.global",
+        r#"{"scrape_interval":"1m","scrape_timeout":"10s","evaluation_interval":"1m"}"#,
+        config_field("global"),
+        "templates/cm.yaml",
+    ),
+    row(
+        PromChart,
+        ServerConfig,
+        "alertRelabelConfigs.alert_relabel_configs",
+        "null",
+        config_field("alerting.alert_relabel_configs"),
+        "templates/cm.yaml",
+    ),
+    row(
+        PromChart,
+        ServerConfig,
+        "server.alertmanagers",
+        "[]",
+        config_field("alerting.alertmanagers"),
+        "templates/cm.yaml",
+    ),
     // alertmanager (templates/statefulset.yaml, pdb.yaml).
-    row(AmChart, AlertmanagerStatefulSet, "replicaCount", "1", field("spec.replicas"), "templates/statefulset.yaml"),
-    row(AmChart, AlertmanagerStatefulSet, "podAntiAffinity", "\"\"", Renders::AntiAffinity, "templates/statefulset.yaml"),
-    row(AmChart, AlertmanagerStatefulSet, "podAntiAffinityTopologyKey", HOSTNAME, Renders::AntiAffinityTopologyKey, "templates/statefulset.yaml"),
-    row(AmChart, AlertmanagerStatefulSet, "podDisruptionBudget", "{}", Renders::BudgetSpec, "templates/pdb.yaml"),
+    row(
+        AmChart,
+        AlertmanagerStatefulSet,
+        "replicaCount",
+        "1",
+        field("spec.replicas"),
+        "templates/statefulset.yaml",
+    ),
+    row(
+        AmChart,
+        AlertmanagerStatefulSet,
+        "podAntiAffinity",
+        "\"\"",
+        Renders::AntiAffinity,
+        "templates/statefulset.yaml",
+    ),
+    row(
+        AmChart,
+        AlertmanagerStatefulSet,
+        "podAntiAffinityTopologyKey",
+        HOSTNAME,
+        Renders::AntiAffinityTopologyKey,
+        "templates/statefulset.yaml",
+    ),
+    row(
+        AmChart,
+        AlertmanagerStatefulSet,
+        "podDisruptionBudget",
+        "{}",
+        Renders::BudgetSpec,
+        "templates/pdb.yaml",
+    ),
 ];
 
 /// What a chart rendered: the chart, its version and which of its objects.
@@ -214,7 +496,10 @@ pub fn recognise(object: &Object<'_>) -> Option<Rendered> {
             (super::operator::GROUP, "ThanosRuler") => Some(ThanosRuler),
             ("", "Service")
                 if label("app").is_some_and(|a| a.ends_with("-prometheus"))
-                    && object.root.path(&["spec", "selector", "operator.prometheus.io/name"]).is_some() =>
+                    && object
+                        .root
+                        .path(&["spec", "selector", "operator.prometheus.io/name"])
+                        .is_some() =>
             {
                 Some(PrometheusService)
             }
@@ -279,7 +564,8 @@ pub fn values_prefix(template: &str) -> Option<Vec<String>> {
 }
 
 fn rows_of(chart: Chart, component: Component) -> impl Iterator<Item = &'static Row> {
-    ROWS.iter().filter(move |r| r.chart == chart && r.component == component)
+    ROWS.iter()
+        .filter(move |r| r.chart == chart && r.component == component)
 }
 
 fn find_row(chart: Chart, component: Component, wanted: impl Fn(&Renders) -> bool) -> Option<&'static Row> {
@@ -399,9 +685,11 @@ fn translate(chart: Chart, component: Component, object: &Object<'_>, edit: &Edi
     }
     if let Edit::Remove { path } = edit
         && path.within.is_none()
-        && let Some(row) = find_row(chart, component, |r| {
-            matches!(r, Renders::Clear(field) if path.steps == steps_of(field))
-        })
+        && let Some(row) = find_row(
+            chart,
+            component,
+            |r| matches!(r, Renders::Clear(field) if path.steps == steps_of(field)),
+        )
     {
         return Some(vec![set(row, json!(false))]);
     }
@@ -437,14 +725,20 @@ fn translate(chart: Chart, component: Component, object: &Object<'_>, edit: &Edi
             && row.renders == field("spec.replicas")
             && number.is_some_and(|n| n > 1)
         {
-            changes.push(set(find_row(chart, Server, |r| *r == Renders::StatefulSet)?, json!(true)));
+            changes.push(set(
+                find_row(chart, Server, |r| *r == Renders::StatefulSet)?,
+                json!(true),
+            ));
         }
         if component == ServerConfig && value.contains("${POD_NAME}") {
             let env = find_row(chart, Server, |r| *r == Renders::Env)?;
             changes.push(ValuesChange {
                 key: keys(env.key),
                 op: ValuesOp::Append {
-                    items: vec![json!({"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}).to_string()],
+                    items: vec![
+                        json!({"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}})
+                            .to_string(),
+                    ],
                 },
             });
         }
@@ -513,7 +807,11 @@ fn anti_affinity(
         _ => return None,
     };
     let term_key = |term: &Json| {
-        let term = if list == PREFERRED { term.get("podAffinityTerm")? } else { term };
+        let term = if list == PREFERRED {
+            term.get("podAffinityTerm")?
+        } else {
+            term
+        };
         term.get("topologyKey").cloned()
     };
     match (edit, &rest[1..]) {
@@ -569,7 +867,9 @@ fn is_chart_term(term: &Json, list: &str) -> bool {
         .and_then(|e| e.first());
     map.len() == 2
         && map.contains_key("topologyKey")
-        && first.is_some_and(|e| e.get("key") == Some(&json!("app.kubernetes.io/name")) && e.get("operator") == Some(&json!("In")))
+        && first.is_some_and(|e| {
+            e.get("key") == Some(&json!("app.kubernetes.io/name")) && e.get("operator") == Some(&json!("In"))
+        })
 }
 
 /// A values key as people write it: `prometheus.prometheusSpec.replicas`.
