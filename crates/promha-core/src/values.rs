@@ -6,7 +6,7 @@
 use serde_json::Value as Json;
 
 use crate::finding::{ChartFix, Finding, ValuesChange, ValuesOp};
-use crate::model::helm::{clause, dotted, join_clauses, values_fix_text};
+use crate::model::helm::{clause, dotted, is_replica_count, join_clauses, values_fix_text};
 use crate::read::{self, Node, Position, ReadError, ReadLimits, Source, SourceKind, Unreadable, Value};
 
 /// One values file, read.
@@ -137,7 +137,13 @@ fn already_made(files: &[ValuesFile<'_>], chart: &ChartFix, change: &ValuesChang
     match &change.op {
         ValuesOp::Set { value, default } => {
             let wanted: Option<Json> = serde_json::from_str(value).ok();
-            wanted.is_some() && effective(files, &key, default.as_deref()) == wanted
+            let current = effective(files, &key, default.as_deref());
+            // A replica count is a minimum: more than the fix asks for makes it too.
+            let enough = || {
+                is_replica_count(chart.chart, &change.key)
+                    && matches!((&current, &wanted), (Some(c), Some(w)) if c.as_u64().zip(w.as_u64()).is_some_and(|(c, w)| c >= w))
+            };
+            wanted.is_some() && (current == wanted || enough())
         }
         ValuesOp::Remove => lookup(files, &key).is_none_or(|(_, node)| node.is_null()),
         ValuesOp::Append { items } => {

@@ -470,6 +470,12 @@ pub static ROWS: &[Row] = &[
     ),
 ];
 
+/// Whether a chart's values key (from its values root) is a workload's replica count.
+pub fn is_replica_count(chart: &str, key: &[String]) -> bool {
+    ROWS.iter()
+        .any(|r| r.chart.name() == chart && r.renders == field("spec.replicas") && keys(r.key) == key)
+}
+
 /// What a chart rendered: the chart, its version and which of its objects.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rendered {
