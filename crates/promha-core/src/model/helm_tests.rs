@@ -169,3 +169,124 @@ fn every_row_is_read_by_its_template_and_has_the_charts_default() {
         }
     }
 }
+
+const KPS: &str = r#"---
+# Source: kube-prometheus-stack/templates/prometheus/prometheus.yaml
+apiVersion: monitoring.coreos.com/v1
+kind: Prometheus
+metadata:
+  name: m-kube-prometheus-prometheus
+  namespace: monitoring
+  labels:
+    app: kube-prometheus-stack-prometheus
+    app.kubernetes.io/part-of: kube-prometheus-stack
+    chart: kube-prometheus-stack-88.5.3
+spec:
+  replicas: 2
+  replicaExternalLabelName: ""
+  storage:
+    volumeClaimTemplate:
+      spec:
+        resources:
+          requests:
+            storage: 50Gi
+  affinity:
+    podAntiAffinity:
+      preferredDuringSchedulingIgnoredDuringExecution:
+      - weight: 100
+        podAffinityTerm:
+          topologyKey: kubernetes.io/hostname
+          labelSelector:
+            matchExpressions:
+            - {key: app.kubernetes.io/name, operator: In, values: [prometheus]}
+            - {key: app.kubernetes.io/instance, operator: In, values: [m-kube-prometheus-prometheus]}
+---
+# Source: kube-prometheus-stack/templates/thanos-ruler/ruler.yaml
+apiVersion: monitoring.coreos.com/v1
+kind: ThanosRuler
+metadata:
+  name: m-kube-prometheus-thanos-ruler
+  namespace: monitoring
+  labels:
+    app: kube-prometheus-stack-thanos-ruler
+    app.kubernetes.io/part-of: kube-prometheus-stack
+    chart: kube-prometheus-stack-88.5.3
+spec:
+  replicas: 1
+"#;
+
+#[test]
+fn kube_prometheus_stack_fixes_are_its_values_keys() {
+    let settings = Settings::from_yaml("antiAffinity: required\n").expect("settings");
+    let report = crate::check::lint(
+        &[Source::text("rendered.yaml", KPS)],
+        &settings,
+        &CheckOptions::default(),
+    );
+    let fix_of = |rule: &str, kind: &str| {
+        report
+            .findings
+            .iter()
+            .find(|f| f.rule == rule && f.resource.kind == kind)
+            .map(|f| f.fix.as_str())
+            .unwrap_or_else(|| panic!("no {rule} on {kind}: {:#?}", report.findings))
+    };
+    assert_eq!(
+        fix_of("replica-label", "Prometheus"),
+        "set prometheus.prometheusSpec.replicaExternalLabelNameClear: false in the chart's values"
+    );
+    assert_eq!(
+        fix_of("anti-affinity", "Prometheus"),
+        "set prometheus.prometheusSpec.podAntiAffinity: hard and set prometheus.prometheusSpec.podAntiAffinityTopologyKey: kubernetes.io/hostname in the chart's values",
+        "the chart's own soft term becomes hard"
+    );
+    assert_eq!(
+        fix_of("pod-disruption-budget", "Prometheus"),
+        "set prometheus.podDisruptionBudget.enabled: true in the chart's values"
+    );
+    assert_eq!(
+        fix_of("min-replicas", "ThanosRuler"),
+        "set thanosRuler.thanosRulerSpec.replicas: 2 in the chart's values"
+    );
+    // With a values file, the topology key's default already is the one wanted.
+    let values = "prometheus:\n  prometheusSpec:\n    replicas: 2\n";
+    let placed = crate::check::lint(
+        &[
+            Source::text("rendered.yaml", KPS),
+            Source::values("v.yaml", values.as_bytes()),
+        ],
+        &settings,
+        &CheckOptions::default(),
+    );
+    let anti = placed
+        .findings
+        .iter()
+        .find(|f| f.rule == "anti-affinity" && f.resource.kind == "Prometheus")
+        .expect("anti-affinity");
+    assert_eq!(
+        anti.fix,
+        "set prometheus.prometheusSpec.podAntiAffinity: hard in v.yaml"
+    );
+    assert_eq!(
+        (anti.file.as_str(), anti.position.line),
+        ("v.yaml", 2),
+        "under prometheusSpec"
+    );
+    // Without any anti-affinity, the chart's term on the rule's topology key.
+    let bare = KPS.replace("  affinity:\n", "  unused:\n");
+    let bare = &bare[..bare.find("  unused:").expect("cut")];
+    let report = crate::check::lint(
+        &[Source::text("rendered.yaml", bare)],
+        &settings,
+        &CheckOptions::default(),
+    );
+    let anti = report
+        .findings
+        .iter()
+        .find(|f| f.rule == "anti-affinity")
+        .expect("anti-affinity");
+    assert_eq!(
+        anti.fix,
+        "set prometheus.prometheusSpec.podAntiAffinity: hard and set prometheus.prometheusSpec.podAntiAffinityTopologyKey: kubernetes.io/hostname in the chart's values"
+    );
+}
