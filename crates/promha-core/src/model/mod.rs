@@ -7,6 +7,7 @@ pub mod containers;
 pub mod dns;
 pub mod elector;
 pub mod embedded;
+pub mod helm;
 mod input;
 pub mod object;
 pub mod operator;

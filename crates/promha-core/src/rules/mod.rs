@@ -180,6 +180,12 @@ impl<'s> Emitter<'s> {
             return;
         };
         let fix = fix.into();
+        // On what a known chart rendered, the fix is said in its values.
+        let chart = crate::model::helm::chart_fix(object, &fix);
+        let text = match &chart {
+            Some(chart) => crate::model::helm::values_fix_text(chart, None),
+            None => fix.text,
+        };
         self.findings.push(Finding {
             rule: self.rule.id,
             severity,
@@ -187,9 +193,11 @@ impl<'s> Emitter<'s> {
             file: object.file.to_string(),
             position,
             message: message.into(),
-            fix: fix.text,
+            fix: text,
             edits: fix.edits,
             document: Some(object.document),
+            template: object.template.map(str::to_string),
+            chart: chart.map(Box::new),
         });
     }
 }
