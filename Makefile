@@ -9,8 +9,10 @@ CARGO ?= cargo
 PROMHA := $(CARGO_TARGET_DIR)/release/promha
 KWRUN := $(CARGO_TARGET_DIR)/debug/kwrun
 POLICY_BUILD := $(CARGO_TARGET_DIR)/wasm32-wasip1/release/promha_policy.wasm
+NOOP_BUILD := $(CARGO_TARGET_DIR)/wasm32-wasip1/release/promha_noop_policy.wasm
+NOOP_POLICY := $(CARGO_TARGET_DIR)/noop-policy.annotated.wasm
 
-.PHONY: run test setup setup-rust cli harness policy.wasm annotated-policy.wasm \
+.PHONY: run test setup setup-rust cli harness policy.wasm annotated-policy.wasm noop-policy \
         lint unit e2e cli-test web web-test serve-web bench readme clean
 
 ## run: build the CLI and the policy, lint the bundled examples, evaluate the example admission requests
@@ -78,9 +80,18 @@ serve-web: web
 web-test:
 	web/scripts/test.sh
 
-## bench: lint a generated corpus of 10,000 documents
-bench:
-	$(CARGO) bench -p promha
+# The benchmark's baseline: a policy from the same SDK that accepts everything,
+# built with the same profile and annotated the same way.
+noop-policy: setup-rust harness
+	$(CARGO) build --release -p promha-noop-policy --target wasm32-wasip1
+	$(KWRUN) annotate $(NOOP_BUILD) --metadata e2e-tests/noop-policy/metadata.yml -o $(NOOP_POLICY)
+
+## bench: one table: admission as policy-server runs it beside a no-op policy, sizes, the CLI on generated corpora (and policy-server when on PATH)
+bench: cli annotated-policy.wasm noop-policy web
+	$(CARGO) build --profile measure -p promha-bench
+	PROMHA_POLICY_WASM=$(CURDIR)/annotated-policy.wasm PROMHA_NOOP_WASM=$(NOOP_POLICY) \
+	  PROMHA_CLI=$(PROMHA) PROMHA_WEB_WASM=$(CURDIR)/web/dist/promha_web_bg.wasm \
+	  $(CARGO_TARGET_DIR)/measure/promha-bench
 
 ## readme: regenerate README.md's rule and settings tables and schema/promha.schema.json from the declarations
 readme:
