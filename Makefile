@@ -8,8 +8,8 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/promha-target
 CARGO ?= cargo
 PROMHA := $(CARGO_TARGET_DIR)/release/promha
 KWRUN := $(CARGO_TARGET_DIR)/debug/kwrun
-POLICY_BUILD := $(CARGO_TARGET_DIR)/wasm32-wasip1/release/promha_policy.wasm
-NOOP_BUILD := $(CARGO_TARGET_DIR)/wasm32-wasip1/release/promha_noop_policy.wasm
+POLICY_BUILD := $(CARGO_TARGET_DIR)/wasm32-wasip1/policy/promha_policy.wasm
+NOOP_BUILD := $(CARGO_TARGET_DIR)/wasm32-wasip1/policy/promha_noop_policy.wasm
 NOOP_POLICY := $(CARGO_TARGET_DIR)/noop-policy.annotated.wasm
 
 .PHONY: run test setup setup-rust cli harness policy.wasm annotated-policy.wasm noop-policy \
@@ -46,9 +46,9 @@ cli:
 harness:
 	$(CARGO) test -p promha-e2e --no-run
 
-## policy.wasm: the Kubewarden policy (release, wasm32-wasip1) at the repository root
+## policy.wasm: the Kubewarden policy (wasm32-wasip1, [profile.policy]) at the repository root
 policy.wasm: setup-rust
-	$(CARGO) build --release -p promha-policy --target wasm32-wasip1
+	$(CARGO) build --profile policy -p promha-policy --target wasm32-wasip1
 	cp $(POLICY_BUILD) policy.wasm
 
 ## annotated-policy.wasm: policy.wasm with metadata.yml embedded, as `kwctl annotate` does
@@ -83,7 +83,7 @@ web-test:
 # The benchmark's baseline: a policy from the same SDK that accepts everything,
 # built with the same profile and annotated the same way.
 noop-policy: setup-rust harness
-	$(CARGO) build --release -p promha-noop-policy --target wasm32-wasip1
+	$(CARGO) build --profile policy -p promha-noop-policy --target wasm32-wasip1
 	$(KWRUN) annotate $(NOOP_BUILD) --metadata e2e-tests/noop-policy/metadata.yml -o $(NOOP_POLICY)
 
 ## bench: one table: admission as policy-server runs it beside a no-op policy, sizes, the CLI on generated corpora (and policy-server when on PATH)
