@@ -268,10 +268,10 @@ pub fn mixed(total: usize) -> Vec<(String, String)> {
 }
 
 /// `pairs` copies of one Prometheus and the Service in front of it, in one
-/// namespace, each pair named apart but all sharing the same pod labels: every
-/// Service selects every Prometheus's pods, and every budget-free Prometheus
-/// shares its label values with all the others. Joins that scan instead of
-/// looking up grow with the square of this.
+/// namespace, as kube-prometheus writes them: each Service selects
+/// `{app.kubernetes.io/name: prometheus, prometheus: <name>}`, so every pair
+/// shares the first label and only the second tells them apart. A join that
+/// looks up by a shared label grows with the square of this.
 pub fn shared_labels(pairs: usize) -> String {
     let mut text = String::new();
     for i in 0..pairs {
@@ -294,6 +294,6 @@ pub fn shared_labels_of_size(bytes: usize) -> (String, usize) {
 fn push_shared_label_pair(text: &mut String, i: usize) {
     let _ = write!(
         text,
-        "---\napiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata:\n  name: k8s-{i}\n  namespace: monitoring\n  labels:\n    app.kubernetes.io/part-of: kube-prometheus\nspec:\n  replicas: 2\n  podMetadata:\n    labels:\n      team: observability\n      app.kubernetes.io/part-of: kube-prometheus\n  alerting:\n    alertmanagers:\n    - name: alertmanager-main\n      namespace: monitoring\n      port: web\n  affinity:\n    podAntiAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution:\n      - topologyKey: kubernetes.io/hostname\n        labelSelector:\n          matchLabels:\n            app.kubernetes.io/name: prometheus\n            prometheus: k8s-{i}\n  storage:\n    volumeClaimTemplate:\n      spec:\n        resources:\n          requests:\n            storage: 50Gi\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: prometheus-k8s-{i}\n  namespace: monitoring\n  labels:\n    app.kubernetes.io/part-of: kube-prometheus\nspec:\n  selector:\n    app.kubernetes.io/name: prometheus\n    team: observability\n  ports:\n  - name: web\n    port: 9090\n    targetPort: web\n"
+        "---\napiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata:\n  name: k8s-{i}\n  namespace: monitoring\n  labels:\n    app.kubernetes.io/part-of: kube-prometheus\nspec:\n  replicas: 2\n  podMetadata:\n    labels:\n      app.kubernetes.io/part-of: kube-prometheus\n  alerting:\n    alertmanagers:\n    - name: alertmanager-main\n      namespace: monitoring\n      port: web\n  affinity:\n    podAntiAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution:\n      - topologyKey: kubernetes.io/hostname\n        labelSelector:\n          matchLabels:\n            app.kubernetes.io/name: prometheus\n            prometheus: k8s-{i}\n  storage:\n    volumeClaimTemplate:\n      spec:\n        resources:\n          requests:\n            storage: 50Gi\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: prometheus-k8s-{i}\n  namespace: monitoring\n  labels:\n    app.kubernetes.io/part-of: kube-prometheus\nspec:\n  selector:\n    app.kubernetes.io/name: prometheus\n    prometheus: k8s-{i}\n  ports:\n  - name: web\n    port: 9090\n    targetPort: web\n"
     );
 }
