@@ -13,7 +13,7 @@ NOOP_BUILD := $(CARGO_TARGET_DIR)/wasm32-wasip1/policy/promha_noop_policy.wasm
 NOOP_POLICY := $(CARGO_TARGET_DIR)/noop-policy.annotated.wasm
 
 .PHONY: run test setup setup-rust cli harness policy.wasm annotated-policy.wasm noop-policy \
-        lint unit e2e cli-test web web-test serve-web bench readme clean
+        lint unit e2e cli-test web web-test serve-web bench fuzz fuzz-ci readme clean
 
 ## run: build the CLI and the policy, lint the bundled examples, evaluate the example admission requests
 run: setup-rust cli annotated-policy.wasm
@@ -29,8 +29,8 @@ run: setup-rust cli annotated-policy.wasm
 	    | python3 scripts/verdict.py; \
 	done
 
-## test: install what is missing, then formatting, lints, unit, end-to-end, CLI and browser tests
-test: setup lint unit e2e cli-test web-test
+## test: install what is missing, then formatting, lints, unit, end-to-end, CLI and browser tests, and each fuzz target briefly
+test: setup lint unit e2e cli-test web-test fuzz-ci
 
 setup:
 	scripts/setup.sh
@@ -92,6 +92,16 @@ bench: cli annotated-policy.wasm noop-policy web
 	PROMHA_POLICY_WASM=$(CURDIR)/annotated-policy.wasm PROMHA_NOOP_WASM=$(NOOP_POLICY) \
 	  PROMHA_CLI=$(PROMHA) PROMHA_WEB_WASM=$(CURDIR)/web/dist/promha_web_bg.wasm \
 	  $(CARGO_TARGET_DIR)/measure/promha-bench
+
+## fuzz: run each cargo-fuzz target (fuzz/) for FUZZ_SECONDS (default 60); a crash fails, its input kept in fuzz/artifacts/
+FUZZ_SECONDS ?= 60
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
+
+# What `make test` runs: each target briefly, from the seed corpora (skipped,
+# with a message, where nightly or cargo-fuzz is missing).
+fuzz-ci:
+	FUZZ_SECONDS=15 FUZZ_SKIP_MISSING=1 scripts/fuzz.sh
 
 ## readme: regenerate README.md's rule and settings tables and schema/promha.schema.json from the declarations
 readme:

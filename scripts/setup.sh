@@ -30,6 +30,16 @@ for component in rustfmt clippy; do
   rustup component list --installed | grep -q "^$component" || rustup component add "$component"
 done
 
+# cargo fuzz (make fuzz, and briefly make test) builds with nightly.
+if ! rustup toolchain list | grep -q '^nightly'; then
+  say "rustup toolchain install nightly"
+  rustup toolchain install nightly --profile minimal
+fi
+if ! cargo fuzz --version >/dev/null 2>&1; then
+  say "cargo install cargo-fuzz"
+  cargo install cargo-fuzz --locked
+fi
+
 command -v wasm-opt >/dev/null || { say "installing binaryen (wasm-opt)"; apt_install binaryen; }
 [ -x /usr/bin/chromium ] || { say "installing chromium"; apt_install chromium; }
 
