@@ -136,6 +136,10 @@ impl HostContext {
         match result {
             Ok(Value::Null) if logged => Ok(Vec::new()),
             Ok(v) => serde_json::to_vec(&v).map_err(|e| e.to_string()),
+            // policy-evaluator (policy-server's and kwctl's runtime) hands the
+            // guest a failed callback's error with this prefix; the record
+            // keeps the bare message, as a kwctl session file does.
+            Err(e) if !logged => Err(format!("Callback evaluation failure: {e:#}")),
             Err(e) => Err(format!("{e:#}")),
         }
     }

@@ -13,6 +13,8 @@
 //!   the metadata's `contextAwareResources`, with a switch to make every lookup
 //!   fail.
 //! - [`fixture`] runs the YAML cases of `e2e-tests/fixtures/`.
+//! - [`session`] writes the host calls the harness answered as a kwctl
+//!   `--replay-host-capabilities-interactions` session file.
 //! - The `kwrun` binary mimics `kwctl run` and `kwctl annotate`.
 
 pub mod cluster;
@@ -23,6 +25,7 @@ pub mod policy;
 pub mod protocol;
 pub mod request;
 pub mod selector;
+pub mod session;
 pub mod wasm_section;
 
 pub use cluster::ClusterState;

@@ -77,7 +77,37 @@ impl PolicyMetadata {
     pub fn protocol_version(&self) -> Option<&str> {
         self.raw.get("protocolVersion").and_then(Value::as_str)
     }
+
+    /// The metadata with `usage` (the policy's README) as the
+    /// `io.kubewarden.policy.usage` annotation, as `kwctl annotate -u` adds it.
+    pub fn with_usage(mut self, usage: &str) -> Result<Self> {
+        let map = self
+            .raw
+            .as_object_mut()
+            .ok_or_else(|| anyhow!("policy metadata must be a mapping"))?;
+        let annotations = map
+            .entry("annotations")
+            .or_insert_with(|| Value::Object(Default::default()));
+        if annotations.is_null() {
+            *annotations = Value::Object(Default::default());
+        }
+        let found = type_name(annotations);
+        let annotations = annotations
+            .as_object_mut()
+            .ok_or_else(|| anyhow!("annotations must be a mapping, got {found}"))?;
+        annotations.insert(USAGE_ANNOTATION.to_owned(), Value::String(usage.to_owned()));
+        Ok(self)
+    }
+
+    pub fn usage(&self) -> Option<&str> {
+        self.raw
+            .pointer("/annotations/io.kubewarden.policy.usage")
+            .and_then(Value::as_str)
+    }
 }
+
+/// The annotation holding the policy's usage text (its README).
+pub const USAGE_ANNOTATION: &str = "io.kubewarden.policy.usage";
 
 /// What `kwctl annotate` does: embed `metadata` (with `protocolVersion: v1` and
 /// `executionMode: kubewarden-wapc` filled in when missing) as JSON in the
@@ -173,6 +203,27 @@ annotations:
         let back2 = PolicyMetadata::from_wasm(&wasm2).unwrap().unwrap();
         assert_eq!(back2.protocol_version(), Some("v2"));
         assert!(back2.raw.get("rules").is_none());
+    }
+
+    #[test]
+    fn usage_is_embedded_as_an_annotation() {
+        let readme = "# promha\n\nUsage: `kubectl apply`\n";
+        let m = PolicyMetadata::from_yaml_str(METADATA)
+            .unwrap()
+            .with_usage(readme)
+            .unwrap();
+        let back = PolicyMetadata::from_wasm(&annotate(&minimal_wasm(), &m).unwrap())
+            .unwrap()
+            .unwrap();
+        assert_eq!(back.usage(), Some(readme));
+        // other annotations are kept
+        assert_eq!(back.raw["annotations"]["io.kubewarden.policy.title"], "promha");
+        // metadata without annotations gets them; a non-mapping is refused
+        let bare = PolicyMetadata::from_yaml_str("rules: []\nmutating: false\n").unwrap();
+        assert_eq!(bare.with_usage("x").unwrap().usage(), Some("x"));
+        let bad = PolicyMetadata::from_yaml_str("annotations: [a]\n").unwrap();
+        assert!(bad.with_usage("x").is_err());
+        assert_eq!(PolicyMetadata::from_yaml_str(METADATA).unwrap().usage(), None);
     }
 
     #[test]

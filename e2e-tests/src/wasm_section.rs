@@ -22,13 +22,13 @@ pub fn read_custom_section(wasm: &[u8], name: &str) -> Result<Option<Vec<u8>>> {
     Ok(None)
 }
 
-/// A copy of `wasm` with every custom section called `name` removed and one
-/// new custom section `name` carrying `data` appended at the end.
-pub fn write_custom_section(wasm: &[u8], name: &str, data: &[u8]) -> Result<Vec<u8>> {
+/// A copy of `wasm` without its custom sections called `name` (an annotated
+/// policy made plain again, for annotating it afresh).
+pub fn remove_custom_section(wasm: &[u8], name: &str) -> Result<Vec<u8>> {
     if wasm.len() < WASM_HEADER_LEN || &wasm[..4] != WASM_MAGIC {
         bail!("not a WebAssembly module (missing \\0asm header)");
     }
-    let mut out = Vec::with_capacity(wasm.len() + data.len() + name.len() + 16);
+    let mut out = Vec::with_capacity(wasm.len());
     out.extend_from_slice(&wasm[..WASM_HEADER_LEN]);
 
     let mut pos = WASM_HEADER_LEN;
@@ -60,7 +60,13 @@ pub fn write_custom_section(wasm: &[u8], name: &str, data: &[u8]) -> Result<Vec<
         }
         pos = end;
     }
+    Ok(out)
+}
 
+/// A copy of `wasm` with every custom section called `name` removed and one
+/// new custom section `name` carrying `data` appended at the end.
+pub fn write_custom_section(wasm: &[u8], name: &str, data: &[u8]) -> Result<Vec<u8>> {
+    let mut out = remove_custom_section(wasm, name)?;
     let mut body = Vec::with_capacity(name.len() + data.len() + 5);
     write_leb_u32(&mut body, leb_len(name.len())?);
     body.extend_from_slice(name.as_bytes());
@@ -181,6 +187,16 @@ mod tests {
         assert_eq!(sections[1].0, KUBEWARDEN_METADATA_SECTION);
         assert_eq!(sections[1].1, big);
         assert_eq!(twice.len(), module().len() + 1 + 3 + 1 + 22 + 70_000);
+    }
+
+    #[test]
+    fn removes_a_section_and_keeps_the_rest() {
+        let annotated = write_custom_section(&module(), KUBEWARDEN_METADATA_SECTION, b"meta").unwrap();
+        let plain = remove_custom_section(&annotated, KUBEWARDEN_METADATA_SECTION).unwrap();
+        wasmparser::validate(&plain).unwrap();
+        assert_eq!(plain, module());
+        assert_eq!(read_custom_section(&plain, KUBEWARDEN_METADATA_SECTION).unwrap(), None);
+        assert_eq!(remove_custom_section(&plain, "absent").unwrap(), plain);
     }
 
     #[test]

@@ -5,7 +5,8 @@
 #
 # Needs: the wasm32-unknown-unknown target, wasm-bindgen-cli at the version
 # of the wasm-bindgen crate in Cargo.lock (scripts/setup.sh
-# installs it), binaryen's wasm-opt (Debian: apt-get install binaryen), node.
+# installs it), binaryen's wasm-opt (Debian: apt-get install binaryen), node
+# and npm (for esbuild, installed here from web/package-lock.json if missing).
 # Honours CARGO_TARGET_DIR. The result works from any static host and from
 # file:// (see web/README.md).
 set -euo pipefail
@@ -25,9 +26,11 @@ if [ "$have" != "$want" ]; then
   echo "build.sh: wasm-bindgen $have is installed but Cargo.lock pins the crate at $want; run scripts/setup.sh" >&2
   exit 1
 fi
-for tool in wasm-opt node; do
-  command -v "$tool" >/dev/null || { echo "build.sh: $tool not found (apt-get install binaryen nodejs)" >&2; exit 1; }
+for tool in wasm-opt node npm; do
+  command -v "$tool" >/dev/null || { echo "build.sh: $tool not found (apt-get install binaryen nodejs npm)" >&2; exit 1; }
 done
+# esbuild bundles the page's modules (web/package.json).
+[ -d web/node_modules/esbuild ] || (cd web && npm ci --no-audit --no-fund --loglevel=error)
 
 start=$(date +%s)
 # [profile.wasm] strips the target_features section, so wasm-bindgen warns

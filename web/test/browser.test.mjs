@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 
+import { encodeFragment } from '../src/js/share-link.js';
 import { distDir, launchChromium, loadWasmApi, serveDist, watchedPage, webDir } from './helpers.mjs';
 
 const broken = readFileSync(join(webDir, 'src', 'examples', 'broken.yaml'), 'utf8');
@@ -263,7 +264,7 @@ describe('the page over http', () => {
     await page.fill('#s-replicaLabels', 'prometheus-replica');
     await page.waitForFunction(() => /replicaLabels/.test(document.getElementById('settings-error').textContent));
     await page.fill('#s-minReplicas', '');
-    await page.fill('#s-replicaLabels', 'cluster_replica, replica');
+    await page.fill('#s-replicaLabels', 'cluster_replica\nreplica');
     await page.waitForSelector('#results[data-state="ok"]');
     assert.equal(await page.isHidden('#settings-error'), true);
     assert.match(await page.textContent('#settings-yaml'), /^replicaLabels:\n\s*- cluster_replica\n\s*- replica\n$/);
@@ -305,7 +306,7 @@ describe('the page over http', () => {
     const shown = await page.$$eval('#rule-list .rule', (articles) => articles.map((a) => ({ id: a.id, doc: a.querySelector('.rule-doc').textContent })));
     assert.deepEqual(shown.map((r) => r.id), rules.map((r) => 'rule-' + r.id));
     assert.equal(shown[0].doc, rules[0].doc.replace(/`/g, ''));
-    const levels = await page.$$eval('#rule-levels select', (s) => s.map((x) => x.dataset.rule));
+    const levels = await page.$$eval('#s-rules select', (s) => s.map((x) => x.dataset.rule));
     assert.deepEqual(levels, rules.map((r) => r.id));
     const rule = rules.find((r) => r.id === 'alertmanager-peers');
     const article = page.locator('#rule-alertmanager-peers');
@@ -365,6 +366,43 @@ describe('the page over http', () => {
     await page.close();
   });
 
+  test('line numbers are drawn for the lines in view, beside their lines', async () => {
+    const { page, problems } = await open(server.url);
+    const text = Array.from({ length: 100 }, () => good).join('---\n');
+    const lines = text.split('\n').length;
+    assert.ok(lines > 5000, String(lines));
+    // As typing ends (page.fill types 300 kB slowly).
+    await page.evaluate((t) => {
+      const input = document.getElementById('input');
+      input.value = t;
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+    }, text);
+    await findings(page);
+    // Where number n is drawn, and where line n of the textarea is.
+    const place = (n) => page.evaluate((line) => {
+      const input = document.getElementById('input');
+      const gutter = document.getElementById('gutter-lines');
+      const numbers = gutter.textContent.split('\n').map(Number);
+      const lh = parseFloat(getComputedStyle(input).lineHeight);
+      const at = numbers.indexOf(line);
+      return {
+        drawn: numbers.length,
+        number: at < 0 ? null : gutter.getBoundingClientRect().top + parseFloat(getComputedStyle(gutter).paddingTop) + at * lh,
+        line: input.getBoundingClientRect().top + parseFloat(getComputedStyle(input).paddingTop) + (line - 1) * lh - input.scrollTop,
+      };
+    }, n);
+    const top = await place(1);
+    assert.ok(top.drawn < 200, `${top.drawn} numbers drawn for ${lines} lines`);
+    assert.ok(Math.abs(top.number - top.line) < 1, JSON.stringify(top));
+    await page.evaluate(() => { const input = document.getElementById('input'); input.scrollTop = 8 + 3999 * parseFloat(getComputedStyle(input).lineHeight); });
+    await page.waitForFunction(() => document.getElementById('gutter-lines').textContent.split('\n').includes('4000'));
+    const deep = await place(4000);
+    assert.ok(deep.drawn < 200 && !(await page.textContent('#gutter-lines')).split('\n').includes('1'), 'the numbers in view, not all');
+    assert.ok(Math.abs(deep.number - deep.line) < 1, JSON.stringify(deep));
+    assertClean(problems);
+    await page.close();
+  });
+
   test('fails loudly when the wasm cannot be loaded', async () => {
     const watched = await watchedPage(browser.context);
     await watched.page.route(/promha_web(_bg\.wasm|_wasm\.js)$/, (route) => route.fulfill({ status: 404, body: 'gone' }));
@@ -378,7 +416,302 @@ describe('the page over http', () => {
 
 });
 
+// What the form must show for a property of the settings' JSON Schema: the
+// test's own reading of the schema, so that a form that drifts from it fails.
+function expectedField(key, property) {
+  const types = [].concat(property.type).filter((t) => t !== 'null');
+  const hasDefault = 'default' in property;
+  if (property.enum) return { key, kind: 'choice', options: [...(hasDefault ? [] : ['']), ...property.enum], value: hasDefault ? property.default : '' };
+  if (types.includes('integer')) return { key, kind: 'number', min: String(property.minimum), max: String(property.maximum), placeholder: hasDefault ? String(property.default) : 'not set', value: '' };
+  if (types.includes('boolean')) return { key, kind: 'boolean', checked: property.default === true };
+  if (types.includes('array') && [].concat(property.items.type).includes('string')) return { key, kind: 'list', placeholder: property.default?.length ? property.default.join('\n') : 'none', value: '' };
+  if (types.includes('object') && property.properties) return { key, kind: 'levels', levels: Object.entries(property.properties).map(([id, p]) => ({ id, options: ['', ...p.enum], value: '' })) };
+  if (types.includes('string')) return { key, kind: 'text', placeholder: hasDefault ? property.default : 'not set', value: '' };
+  throw new Error(`the test does not know how the form shows ${key}: ${JSON.stringify(property)}`);
+}
+
+// What the page's form shows, field by field.
+function formFields() {
+  return [...document.querySelectorAll('#settings-fields [data-kind]')].map((node) => {
+    const key = node.querySelector('code').textContent;
+    const kind = node.dataset.kind;
+    const hint = node.querySelector('.hint').textContent;
+    const control = node.querySelector('[data-key]');
+    const options = (select) => [...select.options].map((o) => o.value);
+    if (kind === 'choice') return { key, kind, hint, options: options(control), value: control.value };
+    if (kind === 'number') return { key, kind, hint, min: control.min, max: control.max, placeholder: control.placeholder, value: control.value, type: control.type };
+    if (kind === 'boolean') return { key, kind, hint, checked: control.checked, type: control.type };
+    if (kind === 'list' || kind === 'text') return { key, kind, hint, placeholder: control.placeholder, value: control.value, tag: control.tagName };
+    if (kind === 'levels') return { key, kind, hint, levels: [...node.querySelectorAll('select')].map((s) => ({ id: s.dataset.rule, options: options(s), value: s.value })) };
+    return { key, kind, hint };
+  });
+}
+
+// A value other than the default for a property, chosen from the schema,
+// and how to set it in the form.
+function otherValue(key, property, reported) {
+  const field = expectedField(key, property);
+  switch (field.kind) {
+    case 'choice': {
+      const value = property.enum.find((v) => v !== property.default);
+      return { value, set: (page) => page.selectOption(`#s-${key}`, value) };
+    }
+    case 'number': {
+      const value = property.minimum !== property.default ? property.minimum : property.maximum;
+      return { value, set: (page) => page.fill(`#s-${key}`, String(value)) };
+    }
+    case 'boolean':
+      return { value: !property.default, set: (page) => page.setChecked(`#s-${key}`, !property.default) };
+    case 'list':
+      return { value: ['monitoring'], set: (page) => page.fill(`#s-${key}`, 'monitoring') };
+    case 'text':
+      return { value: 'topology.kubernetes.io/zone', set: (page) => page.fill(`#s-${key}`, 'topology.kubernetes.io/zone') };
+    case 'levels': {
+      // A rule the text reports, turned off.
+      const rule = Object.keys(property.properties).find((id) => reported.includes(id));
+      return { value: { [rule]: 'off' }, set: (page) => page.selectOption(`#level-${rule}`, 'off') };
+    }
+    default:
+      throw new Error(field.kind);
+  }
+}
+
+// Waits for the check after a change in the form (a new report or error).
+async function nextCheck(page, revision) {
+  await page.waitForFunction((r) => {
+    const results = document.getElementById('results');
+    return Number(results.dataset.revision) > r && (results.dataset.state === 'ok' || results.dataset.state === 'settings-error');
+  }, revision);
+}
+
+const revisionOf = async (page) => Number(await page.getAttribute('#results', 'data-revision'));
+
+describe('the settings form', () => {
+  test('has a field for every property of the settings schema, as the schema says', async () => {
+    const schema = api.settingsSchema();
+    const { page, problems } = await open(server.url);
+    const shown = await page.evaluate(formFields);
+    // One field per property (the rule levels, a fieldset, after the others).
+    assert.deepEqual(shown.map((f) => f.key).sort(), Object.keys(schema.properties).sort());
+    assert.deepEqual(shown.filter((f) => f.kind !== 'levels').map((f) => f.key), Object.keys(schema.properties).filter((k) => !schema.properties[k].properties), 'in the schema\'s order');
+    for (const field of shown) {
+      const property = schema.properties[field.key];
+      const { hint, type, tag, ...rest } = field;
+      assert.deepEqual(rest, expectedField(field.key, property), field.key);
+      assert.ok(hint.includes(property.description), `${field.key} shows its description`);
+      if (field.kind === 'number') assert.equal(type, 'number');
+      if (field.kind === 'boolean') assert.equal(type, 'checkbox');
+      if (field.kind === 'list') assert.equal(tag, 'TEXTAREA', 'a list is one item a line');
+      if (field.kind === 'levels') assert.deepEqual(field.levels.map((l) => l.id), api.rules().map((r) => r.id), 'a level for every rule');
+    }
+    // The schema's defaults are the checker's.
+    const defaults = api.defaultSettings();
+    for (const [key, property] of Object.entries(schema.properties)) {
+      if ('default' in property) assert.deepEqual(property.default, defaults[key], key);
+    }
+    assert.deepEqual(Object.keys(defaults), Object.keys(schema.properties));
+    // Nothing changed: nothing is written.
+    assert.equal(await page.isHidden('#settings-yaml-box'), true);
+    assertClean(problems);
+    await page.close();
+  });
+
+  test('every field changes what is checked, and the .promha.yaml says the same', async () => {
+    const schema = api.settingsSchema();
+    const defaults = api.lint(broken, null);
+    const reported = defaults.findings.map((f) => f.rule);
+    const { page, problems } = await open(server.url);
+    await paste(page, broken);
+    await findings(page);
+    await page.click('#settings-panel summary');
+    let changed = 0;
+    for (const [key, property] of Object.entries(schema.properties)) {
+      const { value, set } = otherValue(key, property, reported);
+      const settings = { [key]: value };
+      const want = api.lint(broken, settings);
+      let revision = await revisionOf(page);
+      await set(page);
+      await nextCheck(page, revision);
+      if (typeof want.error === 'string') {
+        assert.equal(await page.getAttribute('#results', 'data-state'), 'settings-error', key);
+      } else {
+        assert.deepEqual(sorted(await findings(page)), sorted(expected(broken, settings)), `${key}: ${JSON.stringify(value)}`);
+        if (JSON.stringify(want) !== JSON.stringify(defaults)) changed++;
+      }
+      // The form writes only the changed setting, and the CLI would read it alike.
+      const yaml = await page.textContent('#settings-yaml');
+      assert.match(yaml, new RegExp(`^${key}:`), yaml);
+      assert.deepEqual(api.lint(broken, yaml), want, `${key} as YAML:\n${yaml}`);
+      revision = await revisionOf(page);
+      await page.click('#settings-reset');
+      await nextCheck(page, revision);
+      assert.deepEqual(sorted(await findings(page)), sorted(expected(broken)), `${key} reset`);
+    }
+    assert.ok(changed >= Object.keys(schema.properties).length / 2, `${changed} settings changed the findings of the broken example`);
+    assertClean(problems);
+    await page.close();
+  });
+
+  test('a link\'s settings the form cannot show are kept, and reported', async () => {
+    const { page, problems } = await open(server.url + '#' + await encodeFragment(broken, { antiAffinity: 'sometimes', minReplica: 2, minReplicas: 3 }));
+    await page.waitForSelector('#results[data-state="settings-error"]');
+    const error = await page.textContent('#settings-error');
+    assert.match(error, /antiAffinity.*sometimes/);
+    assert.match(error, /minReplica\b.*did you mean/);
+    assert.equal(await page.inputValue('#s-minReplicas'), '3');
+    // Editing a field makes the form the truth for it; the unknown key stays.
+    const revision = await revisionOf(page);
+    await page.selectOption('#s-antiAffinity', 'required');
+    await nextCheck(page, revision);
+    assert.doesNotMatch(await page.textContent('#settings-error'), /sometimes/);
+    assert.match(await page.textContent('#settings-error'), /minReplica\b/);
+    assertClean(problems);
+    await page.close();
+  });
+});
+
+// A text of 1.5 MB (a large one, over a million characters): copies of the broken setup under distinct names, so
+// that the check takes seconds (the core's work grows faster than the text).
+const large = Array.from({ length: 1000 }, (_, i) => broken.replace(/name: (k8s|main)$/gm, `name: $1-${i}`)).join('---\n');
+let largeReport;
+function expectedLarge() {
+  largeReport ??= api.lint(large, null);
+  return largeReport;
+}
+const largeSize = `${(Buffer.byteLength(large) / 1e6).toFixed(1)} MB`;
+const PROGRESS = /^Checking (\d+(?:\.\d)? [kM]B)… (\d+(?:\.\d)?) s$/;
+
+// Pastes as the browser does: a paste event whose clipboard holds the text
+// (its default action, inserting into the textarea, is what the page avoids).
+async function pasteEvent(page, text) {
+  await page.evaluate((t) => {
+    const input = document.getElementById('input');
+    input.focus();
+    input.select();
+    const data = new DataTransfer();
+    data.setData('text/plain', t);
+    input.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+  }, text);
+}
+
+const summaryText = () => document.getElementById('summary').textContent;
+const resultsState = () => document.getElementById('results').dataset.state;
+
+// Pastes the large text, and checks that the page shows the check's progress
+// and stays responsive while the worker checks it.
+async function pasteLargeWhileResponsive(page) {
+  await pasteEvent(page, large);
+  await page.waitForFunction((re) => new RegExp(re).test(document.getElementById('summary').textContent), PROGRESS.source);
+  const first = (await page.evaluate(summaryText)).match(PROGRESS);
+  assert.equal(first[1], largeSize, 'the progress names the size of the text');
+  // The page answers while the check runs: a click opens the settings, and
+  // the check is still running afterwards. On the page's own thread, the
+  // click would wait for the check to end.
+  assert.equal(await page.evaluate(() => document.getElementById('settings-panel').open), false);
+  await page.click('#settings-panel summary');
+  assert.deepEqual(await page.evaluate(() => [document.getElementById('settings-panel').open, document.getElementById('results').dataset.state]), [true, 'checking']);
+  // The elapsed time counts up.
+  await page.waitForFunction(([re, seconds]) => {
+    const m = document.getElementById('summary').textContent.match(new RegExp(re));
+    return m && Number(m[2]) > seconds;
+  }, [PROGRESS.source, Number(first[2])]);
+  await page.click('#settings-panel summary');
+}
+
+async function assertLargeReport(page) {
+  await page.waitForFunction(() => document.getElementById('results').dataset.state === 'ok', null, { timeout: 120000 });
+  const report = expectedLarge();
+  const { errors, warnings, documents } = report.summary;
+  assert.equal(await page.evaluate(summaryText), `${errors} errors and ${warnings} warnings in ${documents} resources.`);
+  assert.ok(report.findings.length > 1000, `${report.findings.length} findings`);
+  const shown = await findings(page);
+  assert.deepEqual(shown, report.findings.slice(0, 1000).map((f) => ({ rule: f.rule, severity: f.severity, line: f.line })), 'the first 1000 findings, in order');
+  assert.equal(await page.textContent('#results .more'), `The first 1000 of ${report.findings.length} findings are listed; the CLI (promha lint) lists them all.`);
+  return shown;
+}
+
+describe('a large text', () => {
+  test('is checked in a worker: the page stays responsive and shows progress', async () => {
+    const { page, problems } = await open(server.url);
+    await pasteLargeWhileResponsive(page);
+    const shown = await assertLargeReport(page);
+    // The textarea holds a window of the text, read-only; the editor
+    // reports it whole.
+    const view = await page.evaluate(() => {
+      const input = document.getElementById('input');
+      const editor = document.getElementById('editor');
+      return { readOnly: input.readOnly, length: input.value.length, large: editor.dataset.large, first: editor.dataset.firstLine, notice: !document.getElementById('large-text').hidden };
+    });
+    assert.deepEqual(view, { readOnly: true, length: view.length, large: 'true', first: '1', notice: true });
+    assert.ok(view.length < large.length / 10, `the textarea holds ${view.length} characters`);
+    assert.equal(await page.inputValue('#input'), large.split('\n').slice(0, 2000).join('\n'));
+    // A finding far down the text moves the window to its line and marks it.
+    const far = shown.filter((f) => f.line > 5000).at(-1);
+    await page.locator(`#results .finding[data-line="${far.line}"] .message`).first().click();
+    await page.waitForSelector(`#line-mark[data-line="${far.line}"]`);
+    const marked = await page.evaluate(() => {
+      const input = document.getElementById('input');
+      return { first: Number(document.getElementById('editor').dataset.firstLine), selected: input.value.slice(input.selectionStart, input.selectionEnd) };
+    });
+    assert.ok(marked.first > 1 && marked.first <= far.line, JSON.stringify(marked));
+    assert.equal(marked.selected, large.split('\n')[far.line - 1], 'the finding\'s line is selected');
+    // Scrolling to the end of the window moves the window on.
+    const before = Number(await page.getAttribute('#editor', 'data-first-line'));
+    await page.evaluate(() => { const input = document.getElementById('input'); input.scrollTop = input.scrollHeight; });
+    await page.waitForFunction((b) => Number(document.getElementById('editor').dataset.firstLine) > b, before);
+    const moved = await page.evaluate(() => ({ first: Number(document.getElementById('editor').dataset.firstLine), text: document.getElementById('input').value, numbers: document.getElementById('gutter-lines').textContent.split('\n').map(Number) }));
+    assert.equal(moved.text.split('\n')[0], large.split('\n')[moved.first - 1], 'the window shows the text from its first line');
+    assert.ok(moved.numbers.every((n) => n >= moved.first && n < moved.first + 2000), 'the numbers are the text\'s');
+    // Pasting a small text into it replaces it, and the page is an editor again.
+    await pasteEvent(page, good);
+    assert.deepEqual(await findings(page), []);
+    assert.equal(await page.inputValue('#input'), good);
+    assert.equal(await page.evaluate(() => document.getElementById('input').readOnly), false);
+    assertClean(problems);
+    await page.close();
+  });
+
+  test('a newer text supersedes a running check, whose worker is stopped', async () => {
+    const { page, problems } = await open(server.url);
+    const workers = [];
+    const watch = (worker) => {
+      const entry = { worker, closed: false };
+      worker.on('close', () => { entry.closed = true; });
+      workers.push(entry);
+    };
+    page.workers().forEach(watch);
+    page.on('worker', watch);
+    await pasteEvent(page, large);
+    await page.waitForSelector('#results[data-check="running"]', { state: 'attached' });
+    const running = workers.filter((w) => !w.closed);
+    assert.ok(running.length >= 1, 'a worker runs the check');
+    await page.click('#example-good');
+    assert.deepEqual(await findings(page), []);
+    assert.equal(await page.evaluate(summaryText), 'No findings in 6 resources.');
+    // Playwright hears of a worker's end a moment after it ends; an idle
+    // worker, which a check left running would become, never ends.
+    for (let i = 0; i < 100 && !running.every((w) => w.closed); i++) await page.waitForTimeout(100);
+    assert.ok(running.every((w) => w.closed), 'the worker checking the large text was terminated');
+    // The superseded check never reports.
+    const revision = await page.getAttribute('#results', 'data-revision');
+    await page.waitForTimeout(1000);
+    assert.equal(await page.getAttribute('#results', 'data-revision'), revision);
+    assert.equal(await page.evaluate(summaryText), 'No findings in 6 resources.');
+    assertClean(problems);
+    await page.close();
+  });
+});
+
 describe('the page from file://', () => {
+  test('checks a large text in a worker, with progress', async () => {
+    const { page, problems } = await open(fileUrl);
+    assert.equal(await page.getAttribute('html', 'data-wasm'), 'embedded');
+    await pasteLargeWhileResponsive(page);
+    await assertLargeReport(page);
+    assertClean(problems);
+    await page.close();
+  });
+
   test('loads the embedded wasm and checks, with a working fragment', async () => {
     const { page, problems } = await open(fileUrl);
     assert.equal(await page.getAttribute('html', 'data-wasm'), 'embedded');

@@ -107,6 +107,17 @@ const ruleExamples = readdirSync(rulesDir)
   .sort()
   .flatMap((d) => ['bad.yaml', 'good.yaml'].map((f) => join(rulesDir, d, f)))
   .filter((f) => existsSync(f));
+// Each rule's cases (src/rules/<rule>/cases/*.yaml), with the settings their
+// `# settings: {…}` header gives.
+const ruleCases = readdirSync(rulesDir)
+  .filter((d) => existsSync(join(rulesDir, d, 'cases')))
+  .sort()
+  .flatMap((d) => yamlFiles(join(rulesDir, d, 'cases')));
+const caseSettings = (text) => {
+  const header = text.split('\n').filter((l) => l.startsWith('#'));
+  const line = header.find((l) => l.startsWith('# settings:'));
+  return line === undefined ? undefined : line.slice('# settings:'.length).trim();
+};
 const repoExamples = yamlFiles(join(repoRoot, 'examples'));
 const pageExamples = yamlFiles(join(webDir, 'src', 'examples'));
 const ownFixtures = yamlFiles(fixturesDir);
@@ -124,6 +135,16 @@ describe('every rule example', () => {
       const ids = report.findings.map((f) => f.rule);
       if (path.endsWith('bad.yaml')) assert.ok(ids.includes(rule), `${rule} reports its bad example: ${ids}`);
       else assert.ok(!ids.includes(rule), `${rule} accepts its good example: ${ids}`);
+    });
+  }
+});
+
+describe('every rule case', () => {
+  test('there are cases', () => assert.ok(ruleCases.length >= 100, `found ${ruleCases.length}`));
+  for (const path of ruleCases) {
+    test(label(path), () => {
+      const text = read(path);
+      compare(text, caseSettings(text));
     });
   }
 });

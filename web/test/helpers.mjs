@@ -13,7 +13,7 @@ export const distDir = join(webDir, 'dist');
 export const fixturesDir = join(webDir, 'test', 'fixtures');
 
 export function requireDist() {
-  for (const file of ['index.html', 'app.js', 'promha_web.js', 'promha_web_bg.wasm', 'promha_web_wasm.js', 'examples.js']) {
+  for (const file of ['index.html', 'app.js', 'promha_web.js', 'promha_web_bg.wasm', 'promha_web_wasm.js']) {
     if (!existsSync(join(distDir, file))) {
       throw new Error(`web/dist/${file} is missing: build the page first (web/scripts/build.sh)`);
     }

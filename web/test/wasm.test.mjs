@@ -126,11 +126,28 @@ test('a large text is checked', () => {
   assert.ok(Date.now() - started < 20000, 'lints 1800 documents in well under 20 s');
 });
 
+test('settingsSchema is the JSON Schema of the settings the checker reads', () => {
+  const schema = api.settingsSchema();
+  assert.equal(schema.$schema, 'https://json-schema.org/draft/2020-12/schema');
+  assert.deepEqual(Object.keys(schema.properties), Object.keys(api.defaultSettings()), 'a property for every setting');
+  for (const [key, property] of Object.entries(schema.properties)) {
+    assert.equal(typeof property.description, 'string', key);
+    assert.ok(property.type, key);
+  }
+  assert.deepEqual(Object.keys(schema.properties.rules.properties), api.rules().map((r) => r.id));
+  for (const level of Object.values(schema.properties.rules.properties)) assert.deepEqual(level.enum, ['off', 'warning', 'error']);
+  // Its bounds are the checker's.
+  const { minimum, maximum } = schema.properties.minReplicas;
+  assert.ok(!api.lint(broken, { minReplicas: minimum }).error && !api.lint(broken, { minReplicas: maximum }).error);
+  assert.ok(api.lint(broken, { minReplicas: minimum - 1 }).error && api.lint(broken, { minReplicas: maximum + 1 }).error);
+});
+
 test('rules, defaultSettings and version', () => {
   const rules = api.rules();
   assert.ok(rules.length >= 10);
   for (const rule of rules) {
-    assert.deepEqual(Object.keys(rule).sort(), ['badExample', 'doc', 'goodExample', 'id', 'severity', 'summary']);
+    assert.deepEqual(Object.keys(rule).sort(), ['badExample', 'doc', 'goodExample', 'id', 'settings', 'severity', 'summary']);
+    for (const key of rule.settings) assert.ok(key in api.defaultSettings(), `${rule.id} reads the setting ${key}`);
     assert.ok(['error', 'warning'].includes(rule.severity));
   }
   const defaults = api.defaultSettings();

@@ -33,6 +33,54 @@ pub fn lookup_kinds() -> Vec<(&'static str, &'static str)> {
     kinds.into_iter().collect()
 }
 
+/// The CEL match condition of the policies in `policies/`: the API server
+/// sends the webhook a ConfigMap only when a data value may hold a
+/// Prometheus config, a Secret only when a key is named like a config file
+/// (its values are base64 to CEL, as to promha's own reading), and a
+/// Deployment or StatefulSet only when a container runs an image promha
+/// watches; anything else the policy matches, and any object carrying
+/// promha's ignore annotation, always. Built from the same facts the core
+/// reads by, so the two cannot drift. Returns `(name, expression)`.
+pub fn match_condition() -> (&'static str, String) {
+    use crate::model::{object, prometheus_config, thanos, workload};
+    let list = |items: &mut dyn Iterator<Item = &str>| {
+        let quoted: Vec<String> = items.map(|i| format!("'{i}'")).collect();
+        format!("[{}]", quoted.join(", "))
+    };
+    let file_names = list(&mut prometheus_config::FILE_NAMES.iter().copied());
+    let words = list(&mut prometheus_config::WORDS.iter().copied());
+    let secret_key = |var: &str| {
+        let suffixes: Vec<String> = prometheus_config::SECRET_KEY_SUFFIXES
+            .iter()
+            .map(|s| format!("{var}.endsWith('{s}')"))
+            .collect();
+        format!("{var} in {file_names} || {}", suffixes.join(" || "))
+    };
+    let mut images: Vec<&str> = workload::APP_IMAGES.iter().map(|(image, _)| *image).collect();
+    images.push(thanos::IMAGE);
+    images.sort_unstable();
+    // The last path segment of the repository, before a tag or digest (as image_name reads it).
+    let image_pattern = format!("^(.*/)?({})(:[^/@]*)?(@.*)?$", images.join("|"));
+    let expression = format!(
+        "(has(object.metadata.annotations) && '{annotation}' in object.metadata.annotations) ||
+(request.kind.kind == 'ConfigMap' ?
+  has(object.data) && object.data.exists(k, k in {file_names} ||
+    {words}.exists(w, object.data[k].contains(w))) :
+request.kind.kind == 'Secret' ?
+  (has(object.data) && object.data.exists(k, {data_key})) ||
+  (has(object.stringData) && object.stringData.exists(k, {data_key})) :
+request.kind.kind in ['Deployment', 'StatefulSet'] ?
+  has(object.spec) && has(object.spec.template) && has(object.spec.template.spec) &&
+  has(object.spec.template.spec.containers) &&
+  object.spec.template.spec.containers.exists(c, has(c.image) &&
+    c.image.matches('{image_pattern}')) :
+true)",
+        annotation = object::IGNORE_ANNOTATION,
+        data_key = secret_key("k"),
+    );
+    ("promha-reads-it", expression)
+}
+
 /// The lookups that give the admitted document the scope its enabled rules
 /// need. None for an object in an exempt namespace.
 pub fn lookups_for(document: &Document, settings: &Settings) -> Vec<Lookup> {
@@ -116,6 +164,37 @@ mod tests {
 
     const AM: &str = "apiVersion: monitoring.coreos.com/v1\nkind: Alertmanager\nmetadata: {name: main, namespace: mon}\nspec: {replicas: 2}\n";
 
+    /// The webhook's CEL condition names everything the core reads by (the
+    /// policy crate's tests evaluate it with a CEL interpreter).
+    #[test]
+    fn the_match_condition_names_what_the_core_reads() {
+        let (name, expression) = match_condition();
+        assert!(!name.is_empty() && name.chars().all(|c| c.is_ascii_lowercase() || c == '-'));
+        let named = |text: &str| expression.contains(&format!("'{text}'")) || expression.contains(text);
+        for needle in crate::model::prometheus_config::FILE_NAMES
+            .iter()
+            .chain(crate::model::prometheus_config::SECRET_KEY_SUFFIXES)
+            .chain(&[
+                crate::model::object::IGNORE_ANNOTATION,
+                "ConfigMap",
+                "Secret",
+                "StatefulSet",
+                "Deployment",
+            ])
+        {
+            assert!(named(needle), "the condition does not name {needle}: {expression}");
+        }
+        for (image, _) in crate::model::workload::APP_IMAGES {
+            assert!(expression.contains(image), "{image}");
+        }
+        assert!(expression.contains(crate::model::thanos::IMAGE));
+        let depth = expression.chars().try_fold(0i32, |depth, c| {
+            let depth = depth + i32::from(c == '(') - i32::from(c == ')');
+            (depth >= 0).then_some(depth)
+        });
+        assert_eq!(depth, Some(0), "unbalanced parentheses: {expression}");
+    }
+
     fn rules_of(findings: &[Finding]) -> Vec<&str> {
         findings.iter().map(|f| f.rule).collect()
     }
@@ -197,7 +276,7 @@ mod tests {
             found.contains(&("monitoring.coreos.com/v1 ThanosRuler".into(), "mon".into())),
             "{found:?}"
         );
-        let off = settings(json!({"rules": {"query-replica-label": "off"}}));
+        let off = settings(json!({"rules": {"query-replica-label": "off", "thanos-query-stores": "off"}}));
         assert!(lookups(query, &off).is_empty());
     }
 

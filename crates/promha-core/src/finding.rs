@@ -64,6 +64,120 @@ impl fmt::Display for ResourceRef {
     }
 }
 
+/// One step of a path into a document: a map key or a list index.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Step {
+    Key(String),
+    Index(usize),
+}
+
+/// Where an edit applies: a path from the document's root, or from the
+/// root of the Prometheus config held in one of its `data` values.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FieldPath {
+    /// The `data`/`stringData` key of the embedded config, if the path is in one.
+    pub within: Option<String>,
+    pub steps: Vec<Step>,
+}
+
+impl FieldPath {
+    /// A path of map keys from the document's root.
+    pub fn keys(keys: &[&str]) -> FieldPath {
+        FieldPath {
+            within: None,
+            steps: keys.iter().map(|k| Step::Key(k.to_string())).collect(),
+        }
+    }
+
+    /// The same path inside the config held in `data[key]`.
+    pub fn within(mut self, key: Option<&str>) -> FieldPath {
+        self.within = key.map(str::to_string);
+        self
+    }
+
+    pub fn key(mut self, key: &str) -> FieldPath {
+        self.steps.push(Step::Key(key.to_string()));
+        self
+    }
+
+    pub fn index(mut self, index: usize) -> FieldPath {
+        self.steps.push(Step::Index(index));
+        self
+    }
+}
+
+/// A change to the object's own file that makes a finding go away, for
+/// `promha fix`: stated in terms of fields, applied to the text by the fixer.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Edit {
+    /// Sets a field, creating the maps leading to it.
+    Set { path: FieldPath, value: String },
+    /// Removes a field.
+    Remove { path: FieldPath },
+    /// Appends items to a list, creating it when missing.
+    Append { path: FieldPath, items: Vec<String> },
+    /// Adds a document to the object's file.
+    AddDocument { value: String },
+}
+
+/// The exact change that fixes a finding: for people, and (when promha is
+/// certain of it) as edits `promha fix` can apply. Values are JSON text.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Fix {
+    pub text: String,
+    pub edits: Vec<Edit>,
+}
+
+impl Fix {
+    pub fn text(text: impl Into<String>) -> Fix {
+        Fix {
+            text: text.into(),
+            edits: Vec::new(),
+        }
+    }
+
+    /// Adds a `Set` of a JSON value.
+    pub fn set(mut self, path: FieldPath, value: serde_json::Value) -> Fix {
+        self.edits.push(Edit::Set {
+            path,
+            value: value.to_string(),
+        });
+        self
+    }
+
+    pub fn remove(mut self, path: FieldPath) -> Fix {
+        self.edits.push(Edit::Remove { path });
+        self
+    }
+
+    pub fn append(mut self, path: FieldPath, items: Vec<serde_json::Value>) -> Fix {
+        self.edits.push(Edit::Append {
+            path,
+            items: items.iter().map(serde_json::Value::to_string).collect(),
+        });
+        self
+    }
+
+    pub fn add_document(mut self, value: serde_json::Value) -> Fix {
+        self.edits.push(Edit::AddDocument {
+            value: value.to_string(),
+        });
+        self
+    }
+}
+
+impl From<String> for Fix {
+    fn from(text: String) -> Fix {
+        Fix::text(text)
+    }
+}
+
+impl From<&str> for Fix {
+    fn from(text: &str) -> Fix {
+        Fix::text(text)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
     pub rule: &'static str,
@@ -77,6 +191,8 @@ pub struct Finding {
     pub message: String,
     /// The exact change that fixes it.
     pub fix: String,
+    /// The same change as edits of the object's file, when promha is certain of it.
+    pub edits: Vec<Edit>,
     /// Index of the document the finding is about, among those checked
     /// together; `None` for a file (or a document of it) that could not be read.
     pub document: Option<usize>,

@@ -14,6 +14,7 @@ pub mod admission;
 pub mod catalogue;
 mod check;
 mod finding;
+mod fix;
 mod model;
 mod read;
 mod report;
@@ -24,7 +25,8 @@ mod settings;
 mod suggest;
 
 pub use check::{check, lint, read_sources};
-pub use finding::{Finding, ResourceRef, Severity};
+pub use finding::{Edit, FieldPath, Finding, Fix, ResourceRef, Severity, Step};
+pub use fix::{FileChange, FixOutcome, Left, fix, unified_diff};
 pub use read::{Document, Position, ReadError, ReadLimits, ReadOutcome, Source, Unreadable, read_text};
 pub use report::Report;
 pub use rules::{RULES, Rule, rule};
@@ -43,4 +45,20 @@ pub fn yaml_to_json(text: &str) -> Result<Vec<serde_json::Value>, ReadError> {
         .iter()
         .map(read::Node::to_json)
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn yaml_to_json_reads_every_document_with_its_types() {
+        let values = super::yaml_to_json("a: 1\nb: [x, true]\n---\nc: {d: null}\n").unwrap();
+        assert_eq!(
+            values,
+            vec![
+                serde_json::json!({"a": 1, "b": ["x", true]}),
+                serde_json::json!({"c": {"d": null}})
+            ]
+        );
+        assert!(super::yaml_to_json("a: [1\n").is_err());
+    }
 }

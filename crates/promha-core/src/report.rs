@@ -71,6 +71,7 @@ mod tests {
                 position: Position::new(7, 3),
                 message: "m".into(),
                 fix: "f".into(),
+                edits: Vec::new(),
                 document: Some(0),
             }],
             files: 2,

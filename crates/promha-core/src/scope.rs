@@ -4,10 +4,11 @@
 
 use std::collections::HashMap;
 
+use crate::model::elector;
 use crate::model::embedded::EmbeddedConfig;
 use crate::model::object::Object;
 use crate::model::operator::SHARD_LABEL;
-use crate::model::prometheus_config::PrometheusConfig;
+use crate::model::prometheus_config::{ConfigRole, PrometheusConfig};
 use crate::model::selector::{LabelSelector, UNKNOWN_VALUE_LABELS};
 use crate::model::service::{DisruptionBudget, Service};
 use crate::model::thanos::ThanosQuery;
@@ -106,11 +107,15 @@ impl<'a> Scope<'a> {
         };
         for (index, object) in objects.iter().enumerate() {
             if object.standalone_config {
-                if reads(Input::PrometheusConfigs) {
+                // An elector config's effective configs come with the embedded ones.
+                if reads(Input::PrometheusConfigs) && elector::sections(object.root).is_none() {
                     scope.prometheus_configs.push(PrometheusConfig {
                         object: index,
                         root: object.root,
                         location: String::new(),
+                        holder: String::new(),
+                        data_key: None,
+                        role: ConfigRole::Plain,
                     });
                 }
                 continue;
@@ -154,6 +159,9 @@ impl<'a> Scope<'a> {
                         object: config.object,
                         root,
                         location: config.location(),
+                        holder: config.holder(),
+                        data_key: config.key.clone(),
+                        role: config.role,
                     }),
                     Err(_) => scope.unreadable_configs.push(config),
                 }
@@ -271,6 +279,14 @@ impl<'a> Scope<'a> {
             .into_iter()
             .flatten()
             .map(|&i| &self.workloads[i])
+    }
+
+    /// The plain workloads whose pods mount a ConfigMap or Secret: those that
+    /// run the Prometheus config it holds.
+    pub fn workloads_mounting(&self, holder: &Object<'_>) -> impl Iterator<Item = &Workload<'a>> {
+        let (kind, name) = (holder.kind.to_string(), holder.name.clone());
+        self.workloads_in(&holder.namespace)
+            .filter(move |w| !w.operator && w.mounts(self.object(w.object), &kind, &name))
     }
 
     pub fn alertmanagers_in(&self, namespace: &str) -> impl Iterator<Item = &Workload<'a>> {

@@ -252,3 +252,110 @@ fn a_rule_alone_finds_what_it_finds_among_all() {
         }
     }
 }
+
+/// `promha fix` on every case: the fixed text is exactly the `.fixed` file
+/// beside the case (a byte comparison: everything outside the edited lines
+/// is the original's); a second fix changes nothing; and linting the fixed
+/// text reports none of the findings it fixed. A finding with edits that is
+/// not fixed is left with a reason.
+#[test]
+fn fixes_are_exact_once_only_and_remove_what_they_fix() {
+    let bless = std::env::var_os("PROMHA_BLESS").is_some();
+    let options = CheckOptions {
+        unknown_fields: true,
+        ..CheckOptions::default()
+    };
+    let mut failures = Vec::new();
+    let mut fixed_somewhere = 0;
+    for case in cases() {
+        let file = case.path.file_name().unwrap().to_string_lossy().to_string();
+        let outcome = promha_core::fix(&[Source::text(&file, &case.text)], &case.settings, &options);
+        // The change as a diff (what `promha fix --diff` prints), then what
+        // was left and why: what a reviewer reads.
+        let diff_path = case.path.with_extension("fix");
+        let mut snapshot = outcome
+            .changes
+            .first()
+            .map(promha_core::unified_diff)
+            .unwrap_or_default();
+        for left in &outcome.left {
+            snapshot.push_str(&format!(
+                "left {} at line {}: {}\n",
+                left.finding.rule, left.finding.position.line, left.reason
+            ));
+        }
+        let diff = (!snapshot.is_empty()).then_some(snapshot);
+        if bless {
+            match &diff {
+                Some(text) => std::fs::write(&diff_path, text).unwrap(),
+                None => {
+                    let _ = std::fs::remove_file(&diff_path);
+                }
+            }
+        } else {
+            let committed = std::fs::read_to_string(&diff_path).ok();
+            if committed != diff {
+                failures.push(format!(
+                    "{}: the fix differs from {} (PROMHA_BLESS=1 rewrites it):\n{}",
+                    case.name(),
+                    diff_path.display(),
+                    diff.as_deref().unwrap_or("(no change)\n")
+                ));
+                continue;
+            }
+        }
+        let Some(after) = outcome.changes.first().map(|c| c.after.clone()) else {
+            continue;
+        };
+        fixed_somewhere += 1;
+        let again = promha_core::fix(&[Source::text(&file, &after)], &case.settings, &options);
+        if !again.changes.is_empty() {
+            failures.push(format!(
+                "{}: a second fix changes it again:\n{}",
+                case.name(),
+                promha_core::unified_diff(&again.changes[0])
+            ));
+        }
+        let before = lint(&[Source::text(&file, &case.text)], &case.settings, &options);
+        let remaining = lint(&[Source::text(&file, &after)], &case.settings, &options);
+        for fixed in &outcome.fixed {
+            if remaining
+                .findings
+                .iter()
+                .any(|f| f.rule == fixed.rule && f.message == fixed.message)
+            {
+                failures.push(format!(
+                    "{}: still reported after its fix: {}",
+                    case.name(),
+                    fixed.message
+                ));
+            }
+        }
+        // A fix must not trade one problem for another. Raising replicas is
+        // the exception: the workload is then held to the rules for replicas.
+        let replicas_raised = outcome.fixed.iter().any(|f| f.rule == "min-replicas");
+        for new in remaining.findings.iter().filter(|f| {
+            !replicas_raised
+                && !before
+                    .findings
+                    .iter()
+                    .any(|b| b.rule == f.rule && b.message == f.message)
+        }) {
+            failures.push(format!(
+                "{}: the fix introduced {}: {}",
+                case.name(),
+                new.rule,
+                new.message
+            ));
+        }
+        for left in &outcome.left {
+            assert!(
+                !left.reason.is_empty(),
+                "{}: a finding left without a reason",
+                case.name()
+            );
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    assert!(fixed_somewhere >= 5, "only {fixed_somewhere} cases were fixed");
+}

@@ -29,6 +29,20 @@ Exit status: 0 no error found, 1 an error found (or a warning, with --strict),
 2 a usage, settings or I/O error (a path that cannot be read fails the run
 after the readable files are checked and reported).";
 
+const FIX_ABOUT: &str = "\
+Apply the fixes promha is certain of to the files, in place, then report
+what is left, as lint does (same options). Each edit changes only the lines
+it is about and is checked by reading the file back; one that would not read
+back exactly as intended is not made, and its finding is reported with the
+reason. Templates (files with `{{`), rendered Helm output (`# Source:`) and
+base64 Secret values are not edited: fix the chart's values or the source.
+With '-', the fixed text is written to standard output and the report to
+standard error. `promha lint --fix` is the same command.";
+
+const FIX_EXIT_STATUS: &str = "\
+Exit status: 0 no error left (warnings allowed unless --strict), 1 an error
+left, or with --diff a change to make; 2 a usage, settings or I/O error.";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "promha",
@@ -65,6 +79,9 @@ pub enum Command {
         #[arg(value_name = "RULE", value_parser = RuleId, hide_possible_values = true)]
         rule: &'static str,
     },
+    /// Apply the fixes promha is certain of to the files, then report what is left
+    #[command(long_about = FIX_ABOUT, after_help = FIX_EXIT_STATUS)]
+    Fix(LintArgs),
     /// Print a completion script for a shell to standard output
     #[command(after_help = "\
 For example:
@@ -114,6 +131,12 @@ pub struct LintArgs {
     /// When to colour the text report
     #[arg(long, visible_alias = "colour", value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
     pub color: ColorWhen,
+    /// Apply the fixes promha is certain of first (as `promha fix`)
+    #[arg(long)]
+    pub fix: bool,
+    /// Print the fixes as a unified diff instead of writing them (implies --fix)
+    #[arg(long)]
+    pub diff: bool,
     /// The file name to report for '-'
     #[arg(long, value_name = "NAME", default_value = "<stdin>", value_parser = NonEmptyStringValueParser::new())]
     pub stdin_filename: String,

@@ -20,6 +20,8 @@ pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 #[derive(Debug)]
 pub struct SourceFile {
     pub name: String,
+    /// Where it was read from; `None` for standard input.
+    pub path: Option<PathBuf>,
     pub bytes: Vec<u8>,
 }
 
@@ -87,6 +89,7 @@ pub fn collect(inputs: &[Input], stdin_name: &str, stdin: &mut dyn Read, options
                 match read_bounded(stdin, stdin_name, None) {
                     Ok(bytes) => walker.out.files.push(SourceFile {
                         name: stdin_name.to_string(),
+                        path: None,
                         bytes,
                     }),
                     Err(e) => walker.out.errors.push(e),
@@ -212,7 +215,11 @@ impl Walker<'_> {
                 read_bounded(&mut file, &shown, size)
             });
         match result {
-            Ok(bytes) => self.out.files.push(SourceFile { name: shown, bytes }),
+            Ok(bytes) => self.out.files.push(SourceFile {
+                name: shown,
+                path: Some(path.to_path_buf()),
+                bytes,
+            }),
             Err(e) => self.out.errors.push(e),
         }
     }
@@ -329,11 +336,13 @@ mod tests {
         assert!(err.contains("65 MiB"), "{err}");
         let bom = SourceFile {
             name: "x".into(),
+            path: None,
             bytes: read_bounded(&mut &b"\xef\xbb\xbfa: 1\n"[..], "x", None).unwrap(),
         };
         assert_eq!(bom.text(), Some("a: 1\n"), "the frame's text is the core's");
         let latin1 = SourceFile {
             name: "x".into(),
+            path: None,
             bytes: b"a: 1\nb: caf\xe9\n".to_vec(),
         };
         assert_eq!(latin1.text(), None);

@@ -54,7 +54,8 @@ fn main() -> ExitCode {
             clap_complete::generate(shell, &mut Cli::command(), "promha", &mut script);
             print(&String::from_utf8_lossy(&script))
         }
-        Command::Lint(lint_args) => lint(&lint_args),
+        Command::Lint(lint_args) => lint(&lint_args, lint_args.fix || lint_args.diff),
+        Command::Fix(fix_args) => lint(&fix_args, true),
     };
     ExitCode::from(code)
 }
@@ -100,63 +101,189 @@ fn note(message: impl std::fmt::Display) {
     anstream::eprintln!("promha: {style}note:{style:#} {message}");
 }
 
-fn lint(args: &LintArgs) -> u8 {
-    // The choice of colour for standard output and standard error alike;
-    // `auto` leaves it to the terminal, NO_COLOR and CLICOLOR_FORCE.
-    anstream::ColorChoice::from(args.color).write_global();
+/// What a run checks, and how.
+struct Prepared {
+    collected: Collected,
+    settings: Settings,
+    options: CheckOptions,
+    cwd: Option<PathBuf>,
+}
+
+/// Settings, excludes, CRDs and the files: everything `lint` and `fix` share.
+fn prepare(args: &LintArgs) -> Result<Prepared, String> {
     let cwd = std::env::current_dir().ok();
-    let (settings, settings_file) = match settings(args, cwd.as_deref()) {
-        Ok(found) => found,
-        Err(message) => return fail(message),
-    };
-    let excludes = match excludes(args, &settings, settings_file.as_deref(), cwd.as_deref()) {
-        Ok(excludes) => excludes,
-        Err(message) => return fail(message),
-    };
-    let crds = match load_crds(&args.crds) {
-        Ok(crds) => crds,
-        Err(message) => return fail(message),
-    };
+    let (settings, settings_file) = settings(args, cwd.as_deref())?;
+    let excludes = excludes(args, &settings, settings_file.as_deref(), cwd.as_deref())?;
+    let crds = load_crds(&args.crds)?;
     let walk = WalkOptions {
         excludes: Arc::new(excludes),
         force_exclude: args.force_exclude,
     };
     let collected = collect::collect(&args.inputs(), &args.stdin_filename, &mut io::stdin().lock(), &walk);
-    for message in &collected.notes {
-        note(message);
-    }
-    // Unreadable paths fail the run, but only after what could be read is
-    // checked and reported.
-    for error in &collected.errors {
-        fail(error);
-    }
     let options = CheckOptions {
         unknown_fields: true,
         crds,
         ..CheckOptions::default()
     };
-    let report = lint_files(&collected, &settings, &options);
-    let written = match args.format {
-        Format::Text => {
-            let mut sources = frame::Sources::default();
-            for file in &collected.files {
-                if let Some(text) = file.text() {
-                    sources.add(&file.name, text);
-                }
-            }
-            write_stdout(&output::text(&report, &sources), true)
-        }
-        Format::Json => write_stdout(&output::json(&report), false),
-        Format::Sarif => write_stdout(&output::sarif(&report, cwd.as_deref()), false),
-        Format::Github => write_stdout(&output::github(&report, cwd.as_deref()), false),
+    Ok(Prepared {
+        collected,
+        settings,
+        options,
+        cwd,
+    })
+}
+
+fn lint(args: &LintArgs, fixing: bool) -> u8 {
+    // The choice of colour for standard output and standard error alike;
+    // `auto` leaves it to the terminal, NO_COLOR and CLICOLOR_FORCE.
+    anstream::ColorChoice::from(args.color).write_global();
+    let run = match prepare(args) {
+        Ok(run) => run,
+        Err(message) => return fail(message),
     };
+    for message in &run.collected.notes {
+        note(message);
+    }
+    // Unreadable paths fail the run, but only after what could be read is
+    // checked and reported.
+    for error in &run.collected.errors {
+        fail(error);
+    }
+    if fixing {
+        return fix(args, &run);
+    }
+    let report = lint_files(&run.collected, &run.settings, &run.options);
+    let texts: Vec<(&str, &str)> = run
+        .collected
+        .files
+        .iter()
+        .filter_map(|f| Some((f.name.as_str(), f.text()?)))
+        .collect();
+    let written = write_report(args, &report, &texts, run.cwd.as_deref(), false);
+    exit_status(args, &report, written && run.collected.errors.is_empty())
+}
+
+/// 1 when the report fails the run, 2 when something could not be read or written.
+fn exit_status(args: &LintArgs, report: &Report, ok: bool) -> u8 {
     let failing = report.errors() > 0 || (args.strict && report.warnings() > 0);
-    if !written || !collected.errors.is_empty() {
+    if !ok {
         EXIT_USAGE
     } else if failing {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN
+    }
+}
+
+/// The report in the chosen format, on standard output (or standard error
+/// when standard output carries fixed text); `texts` are the files' texts
+/// the code frames quote.
+fn write_report(args: &LintArgs, report: &Report, texts: &[(&str, &str)], cwd: Option<&Path>, to_stderr: bool) -> bool {
+    let (text, styled) = match args.format {
+        Format::Text => {
+            let mut sources = frame::Sources::default();
+            for (name, text) in texts {
+                sources.add(name, text);
+            }
+            (output::text(report, &sources), true)
+        }
+        Format::Json => (output::json(report), false),
+        Format::Sarif => (output::sarif(report, cwd), false),
+        Format::Github => (output::github(report, cwd), false),
+    };
+    if to_stderr {
+        let mut stderr = anstream::stderr().lock();
+        stderr.write_all(text.as_bytes()).and_then(|()| stderr.flush()).is_ok()
+    } else {
+        write_stdout(&text, styled)
+    }
+}
+
+/// `promha fix`, `promha lint --fix` and `--diff`: applies the edits the
+/// core is certain of, writes the files (or prints the diff), then reports
+/// what is left.
+fn fix(args: &LintArgs, run: &Prepared) -> u8 {
+    let files = &run.collected.files;
+    let sources: Vec<Source<'_>> = files.iter().map(|f| Source::new(&f.name, &f.bytes)).collect();
+    let outcome = promha_core::fix(&sources, &run.settings, &run.options);
+    let mut ok = run.collected.errors.is_empty();
+    let stdin_fixed = files.iter().any(|f| f.path.is_none());
+    if args.diff {
+        let diffs: String = outcome.changes.iter().map(promha_core::unified_diff).collect();
+        ok &= write_stdout(&diffs, false);
+    } else {
+        for change in &outcome.changes {
+            let Some(file) = files.iter().find(|f| f.name == change.file) else {
+                continue;
+            };
+            match &file.path {
+                Some(path) => {
+                    // A byte order mark the file had is kept.
+                    let bom: &[u8] = if file.bytes.starts_with(b"\xef\xbb\xbf") {
+                        b"\xef\xbb\xbf"
+                    } else {
+                        b""
+                    };
+                    if let Err(e) = std::fs::write(path, [bom, change.after.as_bytes()].concat()) {
+                        fail(format!("{}: cannot write the fix: {e}", file.name));
+                        ok = false;
+                    }
+                }
+                None => ok &= write_stdout(&change.after, false),
+            }
+        }
+        // Standard input unchanged is still its output.
+        if stdin_fixed
+            && !outcome
+                .changes
+                .iter()
+                .any(|c| files.iter().any(|f| f.path.is_none() && f.name == c.file))
+        {
+            for file in files.iter().filter(|f| f.path.is_none()) {
+                ok &= write_stdout(&String::from_utf8_lossy(&file.bytes), false);
+            }
+        }
+    }
+    for left in &outcome.left {
+        note(format!(
+            "not fixed: {}:{}: {}: {}",
+            left.finding.file, left.finding.position.line, left.finding.rule, left.reason
+        ));
+    }
+    let changed_files = outcome.changes.len();
+    let verb = if args.diff { "would fix" } else { "fixed" };
+    let by_hand = outcome.report.findings.iter().filter(|f| f.edits.is_empty()).count();
+    note(format!(
+        "{verb} {} finding{} in {changed_files} file{}; {} left{}",
+        outcome.fixed.len(),
+        if outcome.fixed.len() == 1 { "" } else { "s" },
+        if changed_files == 1 { "" } else { "s" },
+        outcome.report.findings.len(),
+        if by_hand > 0 {
+            format!(" ({by_hand} need a choice promha does not make for you: see their fix)")
+        } else {
+            String::new()
+        }
+    ));
+    // The report of what is left quotes the fixed texts.
+    let after: Vec<(&str, &str)> = files
+        .iter()
+        .filter_map(|f| {
+            let fixed = outcome
+                .changes
+                .iter()
+                .find(|c| c.file == f.name)
+                .map(|c| c.after.as_str());
+            Some((f.name.as_str(), fixed.or_else(|| f.text())?))
+        })
+        .collect();
+    let report_on_stderr = args.diff || stdin_fixed;
+    ok &= write_report(args, &outcome.report, &after, run.cwd.as_deref(), report_on_stderr);
+    let status = exit_status(args, &outcome.report, ok);
+    if status == EXIT_CLEAN && args.diff && !outcome.changes.is_empty() {
+        EXIT_FINDINGS
+    } else {
+        status
     }
 }
 

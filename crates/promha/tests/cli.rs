@@ -1797,3 +1797,184 @@ fn count_lintable(dir: &Path) -> usize {
     }
     count
 }
+
+// ---- promha fix ----
+
+fn examples(kind: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/manifests")
+        .join(kind)
+}
+
+/// The bundled broken examples, copied into a scratch directory.
+fn broken_copy(name: &str) -> TempDir {
+    let dir = TempDir::new(name);
+    for entry in std::fs::read_dir(examples("broken")).expect("examples") {
+        let path = entry.expect("entry").path();
+        let text = std::fs::read_to_string(&path).expect("example");
+        dir.write(&path.file_name().expect("a name").to_string_lossy(), &text);
+    }
+    dir
+}
+
+fn read_all(dir: &Path) -> Vec<(String, String)> {
+    let mut files: Vec<(String, String)> = std::fs::read_dir(dir)
+        .expect("dir")
+        .map(|e| {
+            let path = e.expect("entry").path();
+            (
+                path.file_name().expect("a name").to_string_lossy().into_owned(),
+                std::fs::read_to_string(&path).expect("text"),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn fix_repairs_the_broken_examples_and_a_second_run_changes_nothing() {
+    let dir = broken_copy("fix-examples");
+    let before = read_all(dir.path());
+    let lint_before = run_in(dir.path(), &["lint", "--no-config", "--format", "json", "."], None, &[]).json();
+    let fixed = run_in(dir.path(), &["fix", "--no-config", "--format", "json", "."], None, &[]);
+    let after = read_all(dir.path());
+    assert_ne!(before, after, "{fixed:?}");
+    let left = fixed.json();
+    let count = |report: &Json| report["findings"].as_array().map_or(0, Vec::len);
+    assert!(
+        count(&left) < count(&lint_before) / 2,
+        "most findings are fixed: {fixed:?}"
+    );
+    // The report is of the fixed files, as a lint of them says.
+    let lint_after = run_in(dir.path(), &["lint", "--no-config", "--format", "json", "."], None, &[]).json();
+    assert_eq!(left["findings"], lint_after["findings"]);
+    assert_eq!(
+        fixed.code,
+        if lint_after["summary"]["errors"].as_u64() > Some(0) {
+            1
+        } else {
+            0
+        },
+        "{fixed:?}"
+    );
+    assert!(
+        fixed.stderr.contains("fixed ") && fixed.stderr.contains(" left"),
+        "{fixed:?}"
+    );
+    // Each fixed file still reads as YAML of the same documents, plus new ones.
+    for ((name, old), (_, new)) in before.iter().zip(&after) {
+        let old_docs = old.matches("\n---").count();
+        let new_docs = new.matches("\n---").count();
+        assert!(new_docs >= old_docs, "{name} lost a document");
+    }
+    let again = run_in(dir.path(), &["fix", "--no-config", "."], None, &[]);
+    assert_eq!(read_all(dir.path()), after, "a second fix changes nothing: {again:?}");
+    assert!(again.stderr.contains("fixed 0 findings in 0 files"), "{again:?}");
+}
+
+#[test]
+fn fix_diff_writes_nothing_and_its_patch_gives_the_fixed_files() {
+    let dir = broken_copy("fix-diff");
+    let before = read_all(dir.path());
+    let diff = run_in(dir.path(), &["fix", "--diff", "--no-config", "."], None, &[]);
+    assert_eq!(diff.code, 1, "a change to make fails --diff: {diff:?}");
+    assert_eq!(read_all(dir.path()), before, "--diff writes nothing");
+    assert!(diff.stdout.starts_with("--- a/"), "{diff:?}");
+    assert!(diff.stderr.contains("would fix"), "{diff:?}");
+    // `lint --fix --diff` is the same command.
+    let lint_diff = run_in(dir.path(), &["lint", "--fix", "--diff", "--no-config", "."], None, &[]);
+    assert_eq!(lint_diff.stdout, diff.stdout);
+    // The diff applies with patch(1) to exactly what `fix` writes.
+    let patched = broken_copy("fix-diff-patched");
+    let mut patch = match Command::new("patch")
+        .args(["-p1", "--quiet"])
+        .current_dir(patched.path())
+        .stdin(Stdio::piped())
+        .spawn()
+    {
+        Ok(child) => child,
+        Err(_) => {
+            eprintln!("skipped the patch(1) half: patch is not installed");
+            return;
+        }
+    };
+    patch
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(diff.stdout.as_bytes())
+        .expect("diff written");
+    assert!(patch.wait().expect("patch runs").success());
+    let fixed = broken_copy("fix-diff-fixed");
+    run_in(fixed.path(), &["lint", "--fix", "--no-config", "."], None, &[]);
+    assert_eq!(read_all(patched.path()), read_all(fixed.path()));
+    let clean = run_in(&examples("good"), &["fix", "--diff", "--no-config", "."], None, &[]);
+    assert_eq!((clean.code, clean.stdout.as_str()), (0, ""), "{clean:?}");
+}
+
+#[test]
+fn fix_keeps_line_breaks_byte_order_mark_and_everything_it_does_not_fix() {
+    let dir = TempDir::new("fix-bytes");
+    let text = "\u{feff}# keep me\r\napiVersion: monitoring.coreos.com/v1\r\nkind: Prometheus\r\nmetadata:\r\n  name: k8s   # odd spacing kept\r\n  namespace: monitoring\r\nspec:\r\n  replicas: 1 # one\r\n";
+    let path = dir.write("p.yaml", text);
+    let run = run_in(
+        dir.path(),
+        &[
+            "fix",
+            "--no-config",
+            "-r",
+            "pod-disruption-budget=off",
+            "-r",
+            "anti-affinity=off",
+            "-r",
+            "persistent-storage=off",
+            "p.yaml",
+        ],
+        None,
+        &[],
+    );
+    let after = std::fs::read_to_string(&path).expect("text");
+    assert_eq!(after, text.replace("replicas: 1 # one", "replicas: 2 # one"), "{run:?}");
+    assert_eq!(run.code, 0, "{run:?}");
+}
+
+#[test]
+fn fix_leaves_templates_and_says_why() {
+    let dir = TempDir::new("fix-template");
+    let text = "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {name: k8s, namespace: monitoring}\nspec:\n  replicas: 1\n  image: \"{{ .Values.image }}\"\n";
+    let path = dir.write("t.yaml", text);
+    let run = run_in(dir.path(), &["fix", "--no-config", "t.yaml"], None, &[]);
+    assert_eq!(std::fs::read_to_string(&path).expect("text"), text);
+    assert!(
+        run.stderr
+            .contains("not fixed: t.yaml:5: min-replicas: the file is a template"),
+        "{run:?}"
+    );
+    assert_eq!(run.code, 1, "{run:?}");
+}
+
+#[test]
+fn fix_of_standard_input_writes_the_fixed_text_to_standard_output() {
+    let text = "apiVersion: monitoring.coreos.com/v1\nkind: Alertmanager\nmetadata: {name: main, namespace: monitoring}\nspec: {replicas: 1}\n";
+    let run = run_in(
+        &fixtures(),
+        &[
+            "fix",
+            "--no-config",
+            "-r",
+            "pod-disruption-budget=off",
+            "-r",
+            "anti-affinity=off",
+            "-r",
+            "persistent-storage=off",
+            "-",
+        ],
+        Some(text),
+        &[],
+    );
+    assert_eq!(run.stdout, text.replace("{replicas: 1}", "{replicas: 2}"), "{run:?}");
+    assert!(run.stderr.contains("fixed 1 finding in 1 file"), "{run:?}");
+    let clean = run_in(&fixtures(), &["fix", "--no-config", "-"], Some("a: 1\n"), &[]);
+    assert_eq!((clean.code, clean.stdout.as_str()), (0, "a: 1\n"), "{clean:?}");
+}

@@ -16,8 +16,8 @@ kwrun: run a Kubewarden policy like kwctl/policy-server
 USAGE:
   kwrun run <policy.wasm> --request-path FILE [--settings-json JSON | --settings-path FILE]
             [--cluster-state FILE] [--metadata FILE] [--fail-lookups] [--timeout SECONDS]
-            [--verbose]
-  kwrun annotate <policy.wasm> --metadata metadata.yml -o annotated-policy.wasm
+            [--record-host-capabilities-interactions SESSION.yml] [--verbose]
+  kwrun annotate <policy.wasm> --metadata metadata.yml [--usage README.md] -o annotated-policy.wasm
   kwrun protocol-version <policy.wasm>
 
 run:
@@ -31,11 +31,18 @@ run:
                     (default: the metadata embedded by annotate, if any)
   --fail-lookups    make every Kubernetes lookup fail
   --timeout         per-call deadline in seconds (default 2, like policy-server)
+  --record-host-capabilities-interactions
+                    write the lookups and their answers as a kwctl session file, for
+                    kwctl run --replay-host-capabilities-interactions
   --verbose         print host calls and guest logs to stderr
 
 annotate:
   Embeds metadata.yml as JSON in the io.kubewarden.metadata custom section,
   adding protocolVersion: v1 when missing.
+  -m, --metadata    the policy's metadata.yml
+  -u, --usage       a file (the README) embedded as the io.kubewarden.policy.usage
+                    annotation, like kwctl annotate -u
+  -o, --output      the annotated module to write
 ";
 
 fn main() -> ExitCode {
@@ -134,6 +141,7 @@ fn cmd_run(args: &[String]) -> Result<ExitCode> {
             "--metadata",
             "-m",
             "--timeout",
+            "--record-host-capabilities-interactions",
         ],
         &["--fail-lookups", "--verbose", "-v"],
     )?;
@@ -204,13 +212,17 @@ fn cmd_run(args: &[String]) -> Result<ExitCode> {
         return Ok(ExitCode::from(1));
     }
 
-    let response = policy.validate(&request, &settings, &cluster)?;
-    println!("{}", serde_json::to_string_pretty(&response)?);
+    let evaluation = policy.evaluate(&request, &settings, &cluster)?;
+    if let Some(path) = args.value(&["--record-host-capabilities-interactions"]) {
+        let session = promha_e2e::session::session_yaml(&evaluation.host_calls)?;
+        std::fs::write(path, session).with_context(|| format!("cannot write session file {path}"))?;
+    }
+    println!("{}", serde_json::to_string_pretty(&evaluation.response)?);
     Ok(ExitCode::SUCCESS)
 }
 
 fn cmd_annotate(args: &[String]) -> Result<ExitCode> {
-    let args = Args::parse(args, &["--metadata", "-m", "--output", "-o"], &[])?;
+    let args = Args::parse(args, &["--metadata", "-m", "--output", "-o", "--usage", "-u"], &[])?;
     let policy_path = args.policy_path()?;
     let metadata_path = args
         .value(&["--metadata", "-m"])
@@ -219,7 +231,12 @@ fn cmd_annotate(args: &[String]) -> Result<ExitCode> {
         .value(&["--output", "-o"])
         .ok_or_else(|| anyhow!("missing -o <annotated-policy.wasm>"))?;
     let wasm = std::fs::read(&policy_path).with_context(|| format!("cannot read policy {}", policy_path.display()))?;
-    let metadata = PolicyMetadata::from_file(metadata_path.as_ref())?;
+    let mut metadata = PolicyMetadata::from_file(metadata_path.as_ref())?;
+    if let Some(usage_path) = args.value(&["--usage", "-u"]) {
+        let usage =
+            std::fs::read_to_string(usage_path).with_context(|| format!("cannot read usage file {usage_path}"))?;
+        metadata = metadata.with_usage(&usage)?;
+    }
     let annotated = annotate(&wasm, &metadata).with_context(|| format!("cannot annotate {}", policy_path.display()))?;
     std::fs::write(output, annotated).with_context(|| format!("cannot write {output}"))?;
     Ok(ExitCode::SUCCESS)

@@ -31,7 +31,9 @@ pub fn command_line(container: &Node) -> Vec<Arg<'_>> {
             let Some(text) = item.scalar_text() else {
                 continue;
             };
-            if text.contains(char::is_whitespace) && text.contains("--") {
+            // A shell form (`sh -c "alertmanager --cluster.peer=…"`), not a
+            // flag whose value holds spaces (`--endpoint.sd-config=<YAML>`).
+            if is_shell_form(&text) {
                 words.extend(text.split_whitespace().map(|w| Arg {
                     text: w.trim_matches(['"', '\'']).to_string(),
                     node: item,
@@ -42,6 +44,83 @@ pub fn command_line(container: &Node) -> Vec<Arg<'_>> {
         }
     }
     words
+}
+
+/// A word holding a whole shell command line (`sh -c "alertmanager …"`).
+fn is_shell_form(text: &str) -> bool {
+    text.contains(char::is_whitespace) && text.contains("--") && !text.trim_start().starts_with('-')
+}
+
+/// Flags can be appended to `args` as words of their own: no word of the
+/// command line is a shell form, which would take them as its own arguments.
+pub fn takes_appended_args(container: &Node) -> bool {
+    ["command", "args"].iter().all(|key| {
+        container
+            .get(key)
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(Node::scalar_text)
+            .all(|text| !is_shell_form(&text))
+    })
+}
+
+/// Where a word of the command line is: `command` or `args`, and its index.
+pub fn word_place(container: &Node, word: &Node) -> Option<(&'static str, usize)> {
+    ["command", "args"].into_iter().find_map(|key| {
+        let items = container.get(key).and_then(Node::as_seq)?;
+        items.iter().position(|item| std::ptr::eq(item, word)).map(|i| (key, i))
+    })
+}
+
+/// How a container's environment sets a variable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EnvVar {
+    /// An `env` entry names it.
+    Set,
+    /// No entry names it, but `envFrom` may: promha cannot tell.
+    Unknown,
+    /// Nothing sets it (the container runtime sets HOSTNAME, though).
+    Unset,
+}
+
+pub fn env_var(container: &Node, name: &str) -> EnvVar {
+    let named = container
+        .get("env")
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+        .iter()
+        .any(|e| e.get("name").and_then(Node::as_str) == Some(name));
+    if named || name == "HOSTNAME" {
+        EnvVar::Set
+    } else if container
+        .get("envFrom")
+        .and_then(Node::as_seq)
+        .is_some_and(|l| !l.is_empty())
+    {
+        EnvVar::Unknown
+    } else {
+        EnvVar::Unset
+    }
+}
+
+/// The major version an image's tag names (`prom/prometheus:v2.44.0` → 2),
+/// if it names one.
+pub fn image_major_version(image: &str) -> Option<u32> {
+    let without_digest = image.split('@').next().unwrap_or(image);
+    let last = without_digest.rsplit('/').next().unwrap_or(without_digest);
+    let tag = last.split_once(':')?.1;
+    tag.trim_start_matches('v').split('.').next()?.parse().ok()
+}
+
+/// The feature flags a command line enables (`--enable-feature=a,b`, repeatable).
+pub fn enabled_features(words: &[Arg<'_>]) -> Vec<String> {
+    flag_values(words, "--enable-feature")
+        .iter()
+        .flat_map(|(value, _)| value.split(','))
+        .map(|f| f.trim().to_string())
+        .filter(|f| !f.is_empty())
+        .collect()
 }
 
 /// Every value given to `flag` (`--flag=value` or `--flag value`).
@@ -83,6 +162,15 @@ pub fn host_of(address: &str) -> &str {
     })
 }
 
+/// The address with another host, written the same way otherwise:
+/// `http://am-0.am:9093` with `am-1.am.mon.svc` → `http://am-1.am.mon.svc:9093`.
+pub fn with_host(address: &str, host: &str) -> String {
+    let old = host_of(address);
+    // `host_of` returns a slice of `address`: its offset says where it is.
+    let start = old.as_ptr() as usize - address.as_ptr() as usize;
+    format!("{}{host}{}", &address[..start], &address[start + old.len()..])
+}
+
 /// One key per Alertmanager address: `http://AM-0.am:9093/` and
 /// `am-0.am:9093` name the same one; an address without a port is its host.
 pub fn address_key(target: &str) -> String {
@@ -104,6 +192,46 @@ pub fn address_key(target: &str) -> String {
 mod tests {
     use super::*;
     use crate::read::{ReadLimits, read_documents};
+
+    #[test]
+    fn environment_versions_and_features() {
+        let docs = read_documents(
+            "a: {env: [{name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}]}\nb: {envFrom: [{configMapRef: {name: x}}]}\nc: {args: [\"--enable-feature=exemplar-storage,expand-external-labels\", --enable-feature, agent]}\n",
+            &ReadLimits::default(),
+        )
+        .unwrap();
+        let (a, b, c) = (
+            docs[0].get("a").unwrap(),
+            docs[0].get("b").unwrap(),
+            docs[0].get("c").unwrap(),
+        );
+        assert_eq!(env_var(a, "POD_NAME"), EnvVar::Set);
+        assert_eq!(env_var(a, "NODE"), EnvVar::Unset);
+        assert_eq!(env_var(a, "HOSTNAME"), EnvVar::Set);
+        assert_eq!(env_var(b, "POD_NAME"), EnvVar::Unknown);
+        assert_eq!(
+            enabled_features(&command_line(c)),
+            ["exemplar-storage", "expand-external-labels", "agent"]
+        );
+        assert_eq!(image_major_version("prom/prometheus:v2.44.0"), Some(2));
+        assert_eq!(
+            image_major_version("quay.io/prometheus/prometheus:v3.1.0@sha256:ab"),
+            Some(3)
+        );
+        assert_eq!(image_major_version("registry:5000/prometheus"), None);
+        assert_eq!(image_major_version("prom/prometheus:latest"), None);
+    }
+
+    #[test]
+    fn hosts_replaced_in_addresses() {
+        assert_eq!(
+            with_host("http://am-0.am:9093/x", "am-1.am.mon.svc"),
+            "http://am-1.am.mon.svc:9093/x"
+        );
+        assert_eq!(with_host("am-0.am:9093", "am-2.am"), "am-2.am:9093");
+        assert_eq!(with_host("am-0", "am-1"), "am-1");
+        assert_eq!(with_host("https://u@am-0:1/", "b"), "https://u@b:1/");
+    }
 
     #[test]
     fn image_names() {

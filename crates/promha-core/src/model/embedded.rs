@@ -1,18 +1,24 @@
-//! Prometheus configs held in ConfigMaps and Secrets, found and parsed once.
+//! Prometheus configs found and built once: the values of ConfigMaps and
+//! Secrets that hold one, and the two effective configs of each
+//! prometheus-elector config (in a ConfigMap, a Secret or a file of its own).
 
 use base64::Engine;
 
+use super::elector;
 use super::object::Object;
-use super::prometheus_config::{FILE_NAMES, is_prometheus_config, may_be_one};
+use super::prometheus_config::{ConfigRole, FILE_NAMES, is_prometheus_config, may_be_one, may_hold_config_in_secret};
 use crate::read::{Node, Position, ReadLimits, Value, read_documents_within};
 
-/// A Prometheus config found inside a ConfigMap or Secret, parsed once.
+/// A Prometheus config found inside a ConfigMap or Secret, or an effective
+/// config of a prometheus-elector config.
 #[derive(Debug)]
 pub struct EmbeddedConfig {
     pub object: usize,
-    pub key: String,
+    /// The `data` or `stringData` key holding it; `None` for a file.
+    pub key: Option<String>,
     /// `data` or `stringData`.
     pub field: &'static str,
+    pub role: ConfigRole,
     /// The config, or why a value under a Prometheus config file name
     /// (`prometheus.yml`) cannot be read as one.
     pub content: Result<Node, Unreadable>,
@@ -26,9 +32,25 @@ pub struct Unreadable {
 }
 
 impl EmbeddedConfig {
-    /// `data[prometheus.yml]`.
+    /// `data[prometheus.yml]`, empty for a file.
+    pub fn holder(&self) -> String {
+        self.key
+            .as_ref()
+            .map_or_else(String::new, |key| format!("{}[{key}]", self.field))
+    }
+
+    /// `data[prometheus.yml]`, `data[prometheus-elector.yaml] leader`, `follower`.
     pub fn location(&self) -> String {
-        format!("{}[{}]", self.field, self.key)
+        let role = match self.role {
+            ConfigRole::Plain => "",
+            ConfigRole::ElectorFollower => "follower",
+            ConfigRole::ElectorLeader => "leader (merged over follower)",
+        };
+        match &self.key {
+            Some(key) if role.is_empty() => format!("{}[{key}]", self.field),
+            Some(key) => format!("{}[{key}] {role}", self.field),
+            None => role.to_string(),
+        }
     }
 }
 
@@ -41,10 +63,17 @@ pub fn embedded_limits() -> ReadLimits {
     }
 }
 
-/// Finds the Prometheus configs held in ConfigMaps and Secrets.
+/// Finds the Prometheus configs held in ConfigMaps and Secrets, and the
+/// effective configs of prometheus-elector configs.
 pub fn embedded_configs(objects: &[Object<'_>]) -> Vec<EmbeddedConfig> {
     let mut configs = Vec::new();
     for (index, object) in objects.iter().enumerate() {
+        if object.standalone_config {
+            if let Some((follower, leader)) = elector::sections(object.root) {
+                push_elector(&mut configs, index, None, "data", follower, leader);
+            }
+            continue;
+        }
         if !object.group.is_empty() || !matches!(object.kind, "ConfigMap" | "Secret") {
             continue;
         }
@@ -53,18 +82,53 @@ pub fn embedded_configs(objects: &[Object<'_>]) -> Vec<EmbeddedConfig> {
                 continue;
             };
             for entry in entries {
-                if let Some(content) = read_value(&entry.key, &entry.value, base64_encoded) {
-                    configs.push(EmbeddedConfig {
-                        object: index,
-                        key: entry.key.clone(),
-                        field,
-                        content,
-                    });
+                if object.kind == "Secret" && !may_hold_config_in_secret(&entry.key) {
+                    continue;
                 }
+                let Some(content) = read_value(&entry.key, &entry.value, base64_encoded) else {
+                    continue;
+                };
+                if let Ok(root) = &content
+                    && let Some((follower, leader)) = elector::sections(root)
+                {
+                    push_elector(&mut configs, index, Some(&entry.key), field, follower, leader);
+                    continue;
+                }
+                configs.push(EmbeddedConfig {
+                    object: index,
+                    key: Some(entry.key.clone()),
+                    field,
+                    role: ConfigRole::Plain,
+                    content,
+                });
             }
         }
     }
     configs
+}
+
+/// An elector config's two effective configs: the follower's, and the
+/// leader's merged over it.
+fn push_elector(
+    configs: &mut Vec<EmbeddedConfig>,
+    object: usize,
+    key: Option<&String>,
+    field: &'static str,
+    follower: &Node,
+    leader: Option<&Node>,
+) {
+    for (role, root) in [
+        (ConfigRole::ElectorFollower, follower.clone()),
+        (ConfigRole::ElectorLeader, elector::leader_config(follower, leader)),
+    ] {
+        configs.push(EmbeddedConfig {
+            object,
+            key: key.cloned(),
+            field,
+            role,
+            content: Ok(root),
+        });
+    }
 }
 
 /// The config a ConfigMap or Secret value holds: `None` when it is not one,
@@ -99,7 +163,8 @@ fn read_value(key: &str, value: &Node, base64_encoded: bool) -> Option<Result<No
         Ok(documents) => documents,
         Err(e) => return named_as_config.then(|| Err(unreadable(format!("cannot read it as YAML: {e}")))),
     };
-    let is_one = documents.len() == 1 && is_prometheus_config(&documents[0]);
+    let is_one =
+        documents.len() == 1 && (is_prometheus_config(&documents[0]) || elector::sections(&documents[0]).is_some());
     if !is_one {
         let empty = documents.iter().all(Node::is_null);
         return (named_as_config && !empty).then(|| {

@@ -4,6 +4,8 @@
 
 mod app;
 pub mod containers;
+pub mod dns;
+pub mod elector;
 pub mod embedded;
 mod input;
 pub mod object;

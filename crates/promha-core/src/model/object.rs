@@ -1,7 +1,8 @@
 //! Kubernetes objects, and standalone Prometheus config files, as rules see them.
 
+use super::elector;
 use super::prometheus_config::is_prometheus_config;
-use crate::finding::ResourceRef;
+use crate::finding::{FieldPath, ResourceRef};
 use crate::read::{Document, Node, Position};
 
 /// Resource annotation naming rules to skip for this object.
@@ -59,7 +60,7 @@ impl<'d> Object<'d> {
                 standalone_config: false,
             });
         }
-        if is_prometheus_config(root) {
+        if is_prometheus_config(root) || elector::sections(root).is_some() {
             return Some(Object {
                 document,
                 file: &doc.file,
@@ -90,6 +91,12 @@ impl<'d> Object<'d> {
             .path(&["spec", "template", "spec", "containers"])
             .and_then(Node::as_seq)
             .unwrap_or_default()
+    }
+
+    /// The path of one of [`Object::containers`], for edits.
+    pub fn container_path(&self, container: &Node) -> Option<FieldPath> {
+        let index = self.containers().iter().position(|c| std::ptr::eq(c, container))?;
+        Some(FieldPath::keys(&["spec", "template", "spec", "containers"]).index(index))
     }
 
     /// The `(group, kind, namespace, name)` that tells objects apart.

@@ -41,7 +41,17 @@ pub const WORDS: &[&str] = &[
 
 /// Keys of ConfigMaps and Secrets that name a Prometheus config file: their
 /// value must be one, so text that cannot be read there is reported.
-pub const FILE_NAMES: &[&str] = &["prometheus.yml", "prometheus.yaml"];
+pub const FILE_NAMES: &[&str] = &["prometheus.yml", "prometheus.yaml", "prometheus-elector.yaml"];
+
+/// A Secret's values are base64, so whether one holds a Prometheus config
+/// is judged by its key: a file name of the config's kind. (The API server's
+/// CEL sees them base64 too: the policies' match condition judges the same.)
+pub fn may_hold_config_in_secret(key: &str) -> bool {
+    FILE_NAMES.contains(&key) || SECRET_KEY_SUFFIXES.iter().any(|suffix| key.ends_with(suffix))
+}
+
+/// The file name endings of Secret keys that may hold a config.
+pub const SECRET_KEY_SUFFIXES: &[&str] = &[".yml", ".yaml"];
 
 /// Whether a text may be a Prometheus config, judged by the words its
 /// top-level keys would be, before parsing it.
@@ -60,6 +70,18 @@ pub fn is_prometheus_config(root: &Node) -> bool {
         && entries.iter().any(|e| MARKERS.contains(&e.key.as_str()))
 }
 
+/// What a config is to the Prometheus running it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConfigRole {
+    /// Every replica runs it.
+    Plain,
+    /// prometheus-elector's `follower` section: every replica runs it.
+    ElectorFollower,
+    /// prometheus-elector's `leader` merged over `follower`: only the
+    /// elected replica runs it (and it holds all the follower's too).
+    ElectorLeader,
+}
+
 /// A raw Prometheus configuration: a standalone file, or a value in a
 /// ConfigMap or Secret.
 #[derive(Debug)]
@@ -67,11 +89,31 @@ pub struct PrometheusConfig<'d> {
     /// The file, ConfigMap or Secret holding it.
     pub object: usize,
     pub root: &'d Node,
-    /// `data[prometheus.yml]` for an embedded config, empty for a file.
+    /// `data[prometheus.yml]` for an embedded config, empty for a file; with
+    /// the role of an elector's effective config (`data[x.yaml] follower`).
     pub location: String,
+    /// The value holding it, `data[prometheus.yml]`, empty for a file:
+    /// an elector config's two effective configs share it.
+    pub holder: String,
+    /// The `data`/`stringData` key holding it, `None` for a file.
+    pub data_key: Option<String>,
+    pub role: ConfigRole,
 }
 
-impl PrometheusConfig<'_> {
+impl<'d> PrometheusConfig<'d> {
+    /// Where a field of this config is written, for an edit: in its file or
+    /// data value, under `follower` for an elector's follower config; `None`
+    /// for an elector's leader config, which is merged, not written.
+    pub fn edit_path(&self, keys: &[&str]) -> Option<crate::finding::FieldPath> {
+        let prefix: &[&str] = match self.role {
+            ConfigRole::Plain => &[],
+            ConfigRole::ElectorFollower => &["follower"],
+            ConfigRole::ElectorLeader => return None,
+        };
+        let all: Vec<&str> = prefix.iter().chain(keys).copied().collect();
+        Some(crate::finding::FieldPath::keys(&all).within(self.data_key.as_deref()))
+    }
+
     /// `global.external_labels` written as `data[prometheus.yml] global.external_labels`.
     pub fn field(&self, path: &str) -> String {
         if self.location.is_empty() {
@@ -88,7 +130,7 @@ impl PrometheusConfig<'_> {
     }
 
     /// `alerting.alertmanagers[]`: each entry is its own set of Alertmanagers.
-    pub fn alertmanager_entries(&self) -> &[Node] {
+    pub fn alertmanager_entries(&self) -> &'d [Node] {
         self.root
             .path(&["alerting", "alertmanagers"])
             .and_then(Node::as_seq)
@@ -98,7 +140,7 @@ impl PrometheusConfig<'_> {
     /// The replica label this config sets, with its value: the first of
     /// `wanted` in global.external_labels that varies per pod, else the
     /// first present.
-    pub fn replica_label<'d>(&'d self, wanted: &[String]) -> Option<(&'d str, &'d Node)> {
+    pub fn replica_label(&self, wanted: &[String]) -> Option<(&'d str, &'d Node)> {
         let labels = self.root.path(&["global", "external_labels"])?.as_map()?;
         let present = || wanted.iter().filter_map(|name| labels.iter().find(|e| &e.key == name));
         // A constant `prometheus_replica` beside a per-pod `replica` is fine: one varying label is enough.
@@ -109,8 +151,77 @@ impl PrometheusConfig<'_> {
     }
 }
 
+/// The environment variables a config value refers to, by who expands them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EnvReferences {
+    /// `${NAME}` and `$NAME`: Prometheus expands these in external labels
+    /// (always since v3; v2 only with `--enable-feature=expand-external-labels`),
+    /// an unset one to "".
+    pub expanded: Vec<String>,
+    /// `$(NAME)`: Kubernetes' syntax for args and env, which the operator's
+    /// config reloader also expands; Prometheus leaves it as written.
+    pub kubernetes_style: Vec<String>,
+}
+
+/// What `text` refers to, as Go's `os.Expand` (Prometheus) reads `$`.
+pub fn env_references(text: &str) -> EnvReferences {
+    let mut refs = EnvReferences::default();
+    let bytes = text.as_bytes();
+    let name_len = |from: usize| {
+        bytes[from..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+            .count()
+    };
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'$' {
+            i += 1;
+            continue;
+        }
+        match bytes.get(i + 1) {
+            Some(b'{') => match text[i + 2..].find('}') {
+                Some(end) => {
+                    refs.expanded.push(text[i + 2..i + 2 + end].to_string());
+                    i += end + 3;
+                }
+                None => i += 2,
+            },
+            Some(b'(') => match text[i + 2..].find(')') {
+                Some(end) => {
+                    refs.kubernetes_style.push(text[i + 2..i + 2 + end].to_string());
+                    i += end + 3;
+                }
+                None => i += 2,
+            },
+            Some(_) => {
+                let n = name_len(i + 1);
+                if n > 0 {
+                    refs.expanded.push(text[i + 1..i + 1 + n].to_string());
+                }
+                i += 1 + n.max(1);
+            }
+            None => i += 1,
+        }
+    }
+    refs
+}
+
 /// Whether an external label's value differs between pods: it holds an
 /// environment expansion (`${POD_NAME}`, `$HOSTNAME`, or config-reloader's `$(POD_NAME)`).
 pub fn varies_per_pod(value: &Node) -> bool {
     value.scalar_text().is_some_and(|text| text.contains('$'))
+}
+
+#[cfg(test)]
+mod env_tests {
+    use super::*;
+
+    #[test]
+    fn references_as_prometheus_and_kubernetes_read_them() {
+        let refs = env_references("${POD_NAME}-$HOSTNAME-$(NODE)-$$-${unclosed");
+        assert_eq!(refs.expanded, ["POD_NAME", "HOSTNAME"]);
+        assert_eq!(refs.kubernetes_style, ["NODE"]);
+        assert_eq!(env_references("prometheus-0"), EnvReferences::default());
+    }
 }

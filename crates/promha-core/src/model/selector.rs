@@ -156,6 +156,27 @@ impl LabelSelector {
         }) && self.match_expressions.iter().all(|r| r.matches(pod))
     }
 
+    /// The parts of the selector that pods with these labels fail, as
+    /// kubectl writes them (`app=prometheus`, `tier notin (x)`).
+    pub fn unmatched(&self, pod: &PodLabels) -> Vec<String> {
+        let labels = self.match_labels.iter().filter(|(k, v)| match pod.value(k) {
+            LabelValue::Known(actual) => actual != v,
+            LabelValue::Unknown => false,
+            LabelValue::Absent => true,
+        });
+        let mut failed: Vec<String> = labels.map(|(k, v)| format!("{k}={v}")).collect();
+        for requirement in self.match_expressions.iter().filter(|r| !r.matches(pod)) {
+            failed.push(
+                LabelSelector {
+                    match_labels: Vec::new(),
+                    match_expressions: vec![requirement.clone()],
+                }
+                .to_string(),
+            );
+        }
+        failed
+    }
+
     /// Whether the selector names a label key.
     pub fn uses_key(&self, key: &str) -> bool {
         self.match_labels.iter().any(|(k, _)| k == key) || self.match_expressions.iter().any(|r| r.key == key)
@@ -265,6 +286,16 @@ mod tests {
         assert!(selector("{}").matches(&pod(&[])));
         assert!(
             !selector("matchExpressions: [{key: app, operator: Equals, values: [a]}]").matches(&pod(&[("app", "a")]))
+        );
+    }
+
+    #[test]
+    fn unmatched_parts_are_named() {
+        let s = selector("matchLabels: {app: a, team: x}\nmatchExpressions: [{key: tier, operator: Exists}]");
+        assert_eq!(s.unmatched(&pod(&[("app", "a"), ("team", "y")])), ["team=x", "tier"]);
+        assert!(
+            s.unmatched(&pod(&[("app", "a"), ("team", "x"), ("tier", "1")]))
+                .is_empty()
         );
     }
 

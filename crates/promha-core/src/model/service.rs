@@ -13,6 +13,8 @@ pub struct Service<'d> {
     /// `clusterIP: None`: DNS answers with one address per ready pod, not a virtual IP.
     pub headless: bool,
     pub session_affinity: Option<&'d str>,
+    /// The `targetPort` of each port: a number or a container port's name.
+    pub target_ports: Vec<String>,
 }
 
 impl<'d> Service<'d> {
@@ -26,6 +28,18 @@ impl<'d> Service<'d> {
                 .map(LabelSelector::from_map),
             headless: spec.and_then(|s| s.get("clusterIP")).and_then(Node::as_str) == Some("None"),
             session_affinity: spec.and_then(|s| s.get("sessionAffinity")).and_then(Node::as_str),
+            target_ports: spec
+                .and_then(|s| s.get("ports"))
+                .and_then(Node::as_seq)
+                .unwrap_or_default()
+                .iter()
+                // Without targetPort, the port itself is the target.
+                .filter_map(|p| {
+                    p.get("targetPort")
+                        .or_else(|| p.get("port"))
+                        .and_then(Node::scalar_text)
+                })
+                .collect(),
         }
     }
 }

@@ -1,8 +1,8 @@
 //! Thanos: the Query (querier) component, and how Thanos reads addresses.
 
-use super::containers::{command_line, flag_values, image_name};
+use super::containers::{Arg, command_line, flag_values, image_name};
 use super::object::Object;
-use crate::read::Node;
+use crate::read::{Node, ReadLimits, read_documents};
 
 /// The image name (last repository segment) of every Thanos component.
 pub const IMAGE: &str = "thanos";
@@ -14,6 +14,79 @@ pub struct ThanosQuery<'d> {
     pub container: &'d Node,
     /// `--query.replica-label` values.
     pub replica_labels: Vec<String>,
+    /// The StoreAPI endpoints it fans out to (`--endpoint`, `--store`,
+    /// `--endpoint-strict`, and `--endpoint.sd-config`'s addresses).
+    pub endpoints: Vec<StoreEndpoint<'d>>,
+    /// Some endpoints come from files promha cannot see (`--store.sd-files`,
+    /// `--endpoint.sd-config-file`).
+    pub endpoints_unseen: bool,
+    /// `spec.replicas`, as the controller reads it (unset: 1).
+    pub replicas: Option<i64>,
+    pub replicas_node: Option<&'d Node>,
+}
+
+/// A StoreAPI address, as written on the command line.
+#[derive(Debug)]
+pub struct StoreEndpoint<'d> {
+    pub address: String,
+    pub node: &'d Node,
+}
+
+/// How Thanos looks a StoreAPI address up (docs/service-discovery.md):
+/// `dns+host:port` (A/AAAA), `dnssrv+name` and `dnssrvnoa+name` (SRV), or a
+/// static address without a prefix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoreAddress<'a> {
+    /// Every address the name resolves to is an endpoint.
+    Discovered(&'a str),
+    /// One endpoint: one connection to whatever the name reaches.
+    Static(&'a str),
+}
+
+pub fn store_address(address: &str) -> StoreAddress<'_> {
+    let address = address.trim();
+    for prefix in ["dnssrvnoa+", "dnssrv+", "dnsdualstack+", "dns+"] {
+        if let Some(rest) = address.strip_prefix(prefix) {
+            return StoreAddress::Discovered(super::containers::host_of(rest));
+        }
+    }
+    StoreAddress::Static(super::containers::host_of(address))
+}
+
+/// The endpoints of an inline `--endpoint.sd-config` (`endpoints: [{address: …}]`).
+fn sd_config_addresses(text: &str) -> Vec<String> {
+    let Ok(docs) = read_documents(text, &ReadLimits::default()) else {
+        return Vec::new();
+    };
+    docs.iter()
+        .flat_map(|doc| doc.get("endpoints").and_then(Node::as_seq).unwrap_or_default())
+        .filter_map(|endpoint| endpoint.get("address").and_then(Node::as_str).map(str::to_string))
+        .collect()
+}
+
+fn endpoints<'d>(words: &[Arg<'d>]) -> (Vec<StoreEndpoint<'d>>, bool) {
+    let mut found = Vec::new();
+    for flag in ["--endpoint", "--store", "--endpoint-strict"] {
+        for (value, node) in flag_values(words, flag) {
+            if !value.is_empty() {
+                found.push(StoreEndpoint {
+                    address: value.to_string(),
+                    node,
+                });
+            }
+        }
+    }
+    for (value, node) in flag_values(words, "--endpoint.sd-config") {
+        found.extend(
+            sd_config_addresses(value)
+                .into_iter()
+                .map(|address| StoreEndpoint { address, node }),
+        );
+    }
+    let unseen = ["--store.sd-files", "--endpoint.sd-config-file", "--endpoint.sd-files"]
+        .iter()
+        .any(|flag| !flag_values(words, flag).is_empty());
+    (found, unseen)
 }
 
 impl<'d> ThanosQuery<'d> {
@@ -42,10 +115,20 @@ impl<'d> ThanosQuery<'d> {
                         .collect::<Vec<_>>()
                 })
                 .collect();
+            let (endpoints, endpoints_unseen) = endpoints(&words);
+            let replicas_node = object.spec().and_then(|s| s.get("replicas")).filter(|n| !n.is_null());
+            let replicas = match replicas_node {
+                None => Some(1),
+                Some(node) => node.as_int32(),
+            };
             Some(ThanosQuery {
                 object: index,
                 container,
                 replica_labels,
+                endpoints,
+                endpoints_unseen,
+                replicas,
+                replicas_node,
             })
         })
     }
@@ -82,6 +165,26 @@ pub fn ruler_url_kind(url: &str) -> RulerUrl {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn store_addresses() {
+        assert_eq!(
+            store_address("dnssrv+_grpc._tcp.prometheus-operated.mon.svc"),
+            StoreAddress::Discovered("_grpc._tcp.prometheus-operated.mon.svc")
+        );
+        assert_eq!(
+            store_address("dns+thanos-sidecar.mon.svc:10901"),
+            StoreAddress::Discovered("thanos-sidecar.mon.svc")
+        );
+        assert_eq!(
+            store_address("prometheus-k8s-0.prometheus-operated:10901"),
+            StoreAddress::Static("prometheus-k8s-0.prometheus-operated")
+        );
+        assert_eq!(
+            sd_config_addresses("endpoints:\n- address: a:10901\n- address: dns+b:10901\n"),
+            ["a:10901", "dns+b:10901"]
+        );
+    }
 
     #[test]
     fn ruler_url_kinds() {

@@ -7,6 +7,7 @@ use super::object::Object;
 use super::operator::{self, SHARD_LABEL};
 use super::pods::StatefulSetPods;
 use super::selector::{CONTROLLER_REVISION_HASH, LabelSelector, POD_TEMPLATE_HASH, PodLabels, VERSION_LABEL};
+use crate::finding::FieldPath;
 use crate::read::{Node, Value};
 
 /// Image names (the repository's last path segment) of plain workloads' applications.
@@ -44,6 +45,11 @@ pub struct Workload<'d> {
     pub container: Option<&'d Node>,
     /// A PrometheusAgent in DaemonSet mode runs one pod per node: no replicas.
     pub daemonset: bool,
+    /// A Thanos sidecar serves this Prometheus's data over StoreAPI
+    /// (`spec.thanos`, or a `thanos sidecar` container beside it).
+    pub thanos_sidecar: bool,
+    /// A prometheus-elector sidecar runs the replicas active-passive.
+    pub elector: Option<super::elector::Sidecar>,
 }
 
 impl<'d> Workload<'d> {
@@ -69,7 +75,7 @@ impl<'d> Workload<'d> {
             Replicas::Invalid(_) => None,
         };
         let shards = if app.is_sharded() {
-            match spec.and_then(|s| s.get("shards")).and_then(Node::as_whole_number) {
+            match spec.and_then(|s| s.get("shards")).and_then(Node::as_int32) {
                 Some(n) if n > 1 => n.min(MAX_SHARDS),
                 _ => 1,
             }
@@ -88,6 +94,7 @@ impl<'d> Workload<'d> {
         if operator::carries_version_label(app) {
             labels.any_value.push(VERSION_LABEL);
         }
+        let thanos_sidecar = app == App::Prometheus && spec.and_then(|s| s.get("thanos")).is_some_and(|t| !t.is_null());
         Some(Workload {
             object: index,
             app,
@@ -99,6 +106,8 @@ impl<'d> Workload<'d> {
             pod_spec_keys: &["spec"],
             container: None,
             daemonset,
+            thanos_sidecar,
+            elector: None,
         })
     }
 
@@ -138,6 +147,10 @@ impl<'d> Workload<'d> {
             pod_spec_keys: &["spec", "template", "spec"],
             container: Some(container),
             daemonset: false,
+            thanos_sidecar: app == App::Prometheus && runs_thanos_sidecar(object),
+            elector: (app == App::Prometheus)
+                .then(|| super::elector::sidecar(object))
+                .flatten(),
         })
     }
 
@@ -177,17 +190,21 @@ impl<'d> Workload<'d> {
             .all(|shard| selector.matches(&self.pod_labels(shard)))
     }
 
-    /// Whether every shard's pods are picked by one of the selectors (each
-    /// shard may have its own, as per-shard PodDisruptionBudgets do).
-    pub fn covered_by(&self, selectors: &[&LabelSelector]) -> bool {
+    /// The shards whose pods none of the selectors picks (each shard may
+    /// have its own, as per-shard PodDisruptionBudgets do); empty: covered.
+    pub fn shards_not_covered_by(&self, selectors: &[&LabelSelector]) -> Vec<i64> {
         // A selector that ignores the shard label covers all shards or none.
         let (per_shard, whole): (Vec<&LabelSelector>, Vec<&LabelSelector>) =
             selectors.iter().partition(|s| s.uses_key(SHARD_LABEL));
-        whole.iter().any(|s| self.selected_in_some_shard(s))
-            || (0..self.shards).all(|shard| {
+        if whole.iter().any(|s| self.selected_in_some_shard(s)) {
+            return Vec::new();
+        }
+        (0..self.shards)
+            .filter(|&shard| {
                 let labels = self.pod_labels(shard);
-                per_shard.iter().any(|s| s.matches(&labels))
+                !per_shard.iter().any(|s| s.matches(&labels))
             })
+            .collect()
     }
 
     /// Whether the pods carry a label with this key (any value).
@@ -248,8 +265,37 @@ impl<'d> Workload<'d> {
         Some(StatefulSetPods::of_statefulset(object, replicas))
     }
 
+    /// Whether the pods mount this ConfigMap or Secret (a volume, or a
+    /// source of a projected volume): a plain workload reads its
+    /// prometheus.yml from one.
+    pub fn mounts(&self, object: &Object<'_>, kind: &str, name: &str) -> bool {
+        let (source, field) = match kind {
+            "ConfigMap" => ("configMap", "name"),
+            "Secret" => ("secret", "secretName"),
+            _ => return false,
+        };
+        let names = |volume: &Node, source: &str, field: &str| {
+            volume.path(&[source, field]).and_then(Node::as_str) == Some(name)
+        };
+        let volumes = self
+            .pod_spec(object)
+            .and_then(|spec| spec.get("volumes"))
+            .and_then(Node::as_seq)
+            .unwrap_or_default();
+        volumes.iter().any(|volume| {
+            names(volume, source, field)
+                || volume
+                    .path(&["projected", "sources"])
+                    .and_then(Node::as_seq)
+                    .unwrap_or_default()
+                    .iter()
+                    // Projected sources name Secrets by `name`, not `secretName`.
+                    .any(|projected| names(projected, source, "name"))
+        })
+    }
+
     /// The node holding the pod spec fields, if written.
-    pub fn pod_spec(&self, object: &Object<'d>) -> Option<&'d Node> {
+    pub fn pod_spec<'o>(&self, object: &Object<'o>) -> Option<&'o Node> {
         object.root.path(self.pod_spec_keys)
     }
 
@@ -261,10 +307,25 @@ impl<'d> Workload<'d> {
         path
     }
 
+    /// The path of the application container (plain workloads), for edits.
+    pub fn container_path(&self, object: &Object<'_>) -> Option<FieldPath> {
+        object.container_path(self.container?)
+    }
+
     /// The words of the application container's command line.
     pub fn command_line(&self) -> Vec<Arg<'d>> {
         self.container.map(command_line).unwrap_or_default()
     }
+}
+
+/// A container running `thanos sidecar` in the pods.
+fn runs_thanos_sidecar(object: &Object<'_>) -> bool {
+    object.containers().iter().any(|c| {
+        c.get("image")
+            .and_then(Node::as_str)
+            .is_some_and(|image| image_name(image) == super::thanos::IMAGE)
+            && command_line(c).iter().any(|w| w.text == "sidecar")
+    })
 }
 
 fn read_replicas(spec: Option<&Node>) -> Replicas<'_> {
@@ -272,7 +333,8 @@ fn read_replicas(spec: Option<&Node>) -> Replicas<'_> {
         None => Replicas::Unset,
         Some(node) => match node.value {
             Value::Null => Replicas::Unset,
-            _ => match node.as_whole_number() {
+            // Out of int32, the API refuses it: invalid-resource reports it, and no rule guesses.
+            _ => match node.as_int32() {
                 Some(n) => Replicas::Set(n, node),
                 None => Replicas::Invalid(node),
             },

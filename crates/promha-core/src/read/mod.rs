@@ -9,7 +9,7 @@ mod scan;
 mod split;
 mod yaml;
 
-pub use node::{BlockOrigin, Node, Position, Value};
+pub use node::{BlockOrigin, Entry, Node, Position, Value};
 pub use prefilter::Interest;
 pub use yaml::{ReadError, ReadLimits, read_documents, read_documents_within};
 

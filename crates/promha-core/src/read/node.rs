@@ -127,6 +127,11 @@ impl Node {
         }
     }
 
+    /// A whole number that fits the API's int32 fields (replicas, shards…).
+    pub fn as_int32(&self) -> Option<i64> {
+        self.as_whole_number().filter(|n| i32::try_from(*n).is_ok())
+    }
+
     pub fn as_bool(&self) -> Option<bool> {
         match self.value {
             Value::Bool(b) => Some(b),
@@ -175,6 +180,8 @@ impl Node {
                 }
             }
             Value::Int(i) => format!("the integer {i}"),
+            // 1e100 in full is a hundred digits nobody wrote.
+            Value::Float(f) if f.abs() >= 1e15 => format!("the number {f:e}"),
             Value::Float(f) => format!("the number {f}"),
             Value::Bool(b) => format!("the boolean {b}"),
             _ => self.type_name().to_string(),

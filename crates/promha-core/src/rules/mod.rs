@@ -3,7 +3,7 @@
 //! expected findings of each case. A new rule is that folder plus one line
 //! in [`RULES`].
 
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, Fix, Severity};
 use crate::model::Input;
 use crate::model::object::Object;
 use crate::read::Position;
@@ -14,6 +14,7 @@ mod alertmanager_peers;
 mod alertmanagers_complete;
 mod alerts_drop_replica_label;
 mod anti_affinity;
+mod elector_leader_only;
 mod invalid_resource;
 mod min_replicas;
 mod persistent_storage;
@@ -21,6 +22,7 @@ mod pod_disruption_budget;
 mod query_replica_label;
 mod replica_label;
 mod session_affinity;
+mod thanos_query_stores;
 
 pub(crate) use invalid_resource::unreadable as unreadable_finding;
 
@@ -36,6 +38,8 @@ pub static RULES: &[&Rule] = &[
     &persistent_storage::RULE,
     &session_affinity::RULE,
     &query_replica_label::RULE,
+    &thanos_query_stores::RULE,
+    &elector_leader_only::RULE,
     &invalid_resource::RULE,
 ];
 
@@ -131,24 +135,12 @@ impl<'s> Emitter<'s> {
     }
 
     /// Reports a finding with the rule's own severity.
-    pub fn report(
-        &mut self,
-        object: &Object<'_>,
-        position: Position,
-        message: impl Into<String>,
-        fix: impl Into<String>,
-    ) {
+    pub fn report(&mut self, object: &Object<'_>, position: Position, message: impl Into<String>, fix: impl Into<Fix>) {
         self.report_as(self.rule.severity, object, position, message, fix);
     }
 
     /// Reports a finding that is only a warning even when the rule's are errors.
-    pub fn warn(
-        &mut self,
-        object: &Object<'_>,
-        position: Position,
-        message: impl Into<String>,
-        fix: impl Into<String>,
-    ) {
+    pub fn warn(&mut self, object: &Object<'_>, position: Position, message: impl Into<String>, fix: impl Into<Fix>) {
         self.report_as(Severity::Warning, object, position, message, fix);
     }
 
@@ -158,7 +150,7 @@ impl<'s> Emitter<'s> {
         object: &Object<'_>,
         position: Position,
         message: impl Into<String>,
-        fix: impl Into<String>,
+        fix: impl Into<Fix>,
     ) {
         if !object.standalone_config && self.settings.is_exempt(&object.namespace) {
             return;
@@ -169,6 +161,7 @@ impl<'s> Emitter<'s> {
         let Some(severity) = self.settings.severity_for(self.rule.id, severity) else {
             return;
         };
+        let fix = fix.into();
         self.findings.push(Finding {
             rule: self.rule.id,
             severity,
@@ -176,7 +169,8 @@ impl<'s> Emitter<'s> {
             file: object.file.to_string(),
             position,
             message: message.into(),
-            fix: fix.into(),
+            fix: fix.text,
+            edits: fix.edits,
             document: Some(object.document),
         });
     }

@@ -142,10 +142,7 @@ impl Walk {
             );
             return;
         }
-        if schema.int32
-            && let Some(n) = node.as_whole_number()
-            && i32::try_from(n).is_err()
-        {
+        if schema.int32 && matches!(node.value, Value::Int(_) | Value::Float(_)) && node.as_int32().is_none() {
             self.issue(
                 position,
                 format!(

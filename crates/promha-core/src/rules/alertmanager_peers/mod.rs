@@ -2,11 +2,16 @@
 
 use std::collections::BTreeSet;
 
+use serde_json::json;
+
 use super::{Emitter, Rule};
-use crate::finding::Severity;
-use crate::model::containers::{flag_values, host_of};
-use crate::model::pods::{Host, StatefulSetPods};
+use crate::finding::{Fix, Severity};
+use crate::model::containers::{flag_values, host_of, takes_appended_args, with_host, word_place};
+use crate::model::object::Object;
+use crate::model::pods::{Host, Missing, StatefulSetPods};
+use crate::model::workload::Workload;
 use crate::model::{App, Input};
+use crate::read::Node;
 use crate::scope::Scope;
 
 pub const RULE: Rule = Rule {
@@ -39,6 +44,43 @@ fn all_peers(pods: &StatefulSetPods) -> String {
     }
 }
 
+/// Edits that make the peers name every pod: `renamed` peer words written
+/// again, `--cluster.peer` for the `missing` pods appended to the args.
+/// Only when the pods have DNS names, every one is listed and the args
+/// take words of their own.
+fn peers_fix(
+    text: String,
+    workload: &Workload<'_>,
+    object: &Object<'_>,
+    pods: &StatefulSetPods,
+    renamed: &[(&Node, String)],
+    missing: &Missing,
+) -> Fix {
+    let fix = Fix::text(text);
+    let (Some(container), Some(path)) = (workload.container, workload.container_path(object)) else {
+        return fix;
+    };
+    if pods.service.is_none() || !missing.all_listed() || !takes_appended_args(container) {
+        return fix;
+    }
+    let mut fix = fix;
+    for (node, word) in renamed {
+        match word_place(container, node) {
+            Some((key, index)) => fix = fix.set(path.clone().key(key).index(index), json!(word)),
+            None => return Fix::text(fix.text),
+        }
+    }
+    if missing.is_empty() {
+        return fix;
+    }
+    let flags = missing
+        .listed
+        .iter()
+        .map(|&i| json!(format!("--cluster.peer={}:9094", pods.short_host(i))))
+        .collect();
+    fix.append(path.key("args"), flags)
+}
+
 fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
     for workload in scope
         .workloads
@@ -62,7 +104,17 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
                     "--cluster.listen-address is empty, which turns clustering off: the {replicas} Alertmanagers of {} do not share silences or the notification log, so each sends every notification itself.",
                     object.display()
                 ),
-                "remove the empty --cluster.listen-address (the default is 0.0.0.0:9094)",
+                {
+                    let fix = Fix::text("remove the empty --cluster.listen-address (the default is 0.0.0.0:9094)");
+                    // Only a word of its own (`--cluster.listen-address=`) can be removed alone.
+                    let own_word = node.scalar_text().is_some_and(|t| {
+                        matches!(t.trim(), "--cluster.listen-address=" | "--cluster.listen-address=\"\"")
+                    });
+                    match (word_place(container, node), workload.container_path(object)) {
+                        (Some((key, index)), Some(path)) if own_word => fix.remove(path.key(key).index(index)),
+                        _ => fix,
+                    }
+                },
             );
             continue;
         }
@@ -80,8 +132,15 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
                     object.display()
                 ),
                 match &pods {
-                    Some(pods) => format!("add {} to the container's args", all_peers(pods)),
-                    None => "add --cluster.peer=<headless Service selecting these pods>:9094 to the container's args".to_string(),
+                    Some(pods) => peers_fix(
+                        format!("add {} to the container's args", all_peers(pods)),
+                        workload,
+                        object,
+                        pods,
+                        &[],
+                        &pods.missing(&BTreeSet::new()),
+                    ),
+                    None => Fix::text("add --cluster.peer=<headless Service selecting these pods>:9094 to the container's args"),
                 },
             );
             continue;
@@ -90,8 +149,13 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
             continue; // A Deployment's pods have no stable names to list.
         };
         let mut named = BTreeSet::new();
+        let mut unresolvable = Vec::new();
+        // Peers named like a pod but not resolving: the word to write
+        // instead, and the pod it then names.
+        let mut renamed: Vec<(&Node, String)> = Vec::new();
+        let mut renamed_pods = BTreeSet::new();
         let mut covers_all = false;
-        for (peer, _) in &peers {
+        for (peer, node) in &peers {
             match pods.host(host_of(peer), &object.namespace) {
                 Host::Pod(ordinal) => {
                     named.insert(ordinal);
@@ -99,28 +163,59 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
                 // A name not per pod, such as a headless Service, resolves to all of them.
                 Host::Other => covers_all = true,
                 // Named like a pod, but not how its DNS name is written: no peer.
-                Host::Unresolvable => {}
+                Host::Unresolvable(ordinal) => {
+                    let own_word = node
+                        .scalar_text()
+                        .is_some_and(|t| t == format!("--cluster.peer={peer}"));
+                    if own_word && pods.service.is_some() && pods.ordinals().contains(&ordinal) {
+                        renamed.push((
+                            node,
+                            format!("--cluster.peer={}", with_host(peer, &pods.short_host(ordinal))),
+                        ));
+                        renamed_pods.insert(ordinal);
+                    }
+                    unresolvable.push(format!(
+                        "{} resolves to no pod: a pod's DNS name is <pod>.{}, under the StatefulSet's serviceName",
+                        host_of(peer),
+                        pods.service.as_deref().unwrap_or("<serviceName>")
+                    ));
+                }
+                Host::NoSuchPod(ordinal) => unresolvable.push(format!(
+                    "{} is no pod of it: its ordinals run from {} to {}",
+                    pods.pod_name(ordinal),
+                    pods.ordinals().start,
+                    pods.ordinals().end - 1
+                )),
             }
         }
         if covers_all {
             continue;
         }
-        let missing: Vec<String> = pods
-            .ordinals()
-            .filter(|i| !named.contains(i))
-            .map(|i| pods.pod_name(i))
-            .collect();
+        let missing = pods.missing(&named);
         if !missing.is_empty() {
+            let fix = peers_fix(
+                format!("list every replica: {}", all_peers(&pods)),
+                workload,
+                object,
+                &pods,
+                &renamed,
+                &pods.missing(&named.union(&renamed_pods).copied().collect()),
+            );
             out.report(
                 object,
                 peers[0].1.position,
                 format!(
-                    "--cluster.peer names {} of the {replicas} replicas of {}, not {}: a replica without a seed forms a cluster of its own when it starts while the named ones are down, and then notifies and silences independently.",
+                    "--cluster.peer names {} of the {replicas} replicas of {}, not {}{}: a replica without a seed forms a cluster of its own when it starts while the named ones are down, and then notifies and silences independently.",
                     named.len(),
                     object.display(),
-                    missing.join(", ")
+                    pods.names_of(&missing),
+                    if unresolvable.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", unresolvable.join("; "))
+                    }
                 ),
-                format!("list every replica: {}", all_peers(&pods)),
+                fix,
             );
         }
     }

@@ -3,9 +3,9 @@
 use regex_lite::Regex;
 
 use super::{Emitter, Rule};
-use crate::finding::Severity;
+use crate::finding::{Fix, Severity};
 use crate::model::Input;
-use crate::model::prometheus_config::PrometheusConfig;
+use crate::model::prometheus_config::{ConfigRole, PrometheusConfig};
 use crate::read::Node;
 use crate::scope::Scope;
 use crate::settings::REPLICA_LABELS;
@@ -25,7 +25,12 @@ pub const RULE: Rule = Rule {
 
 fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
     let replica_labels = scope.settings.get(&REPLICA_LABELS);
-    for config in &scope.prometheus_configs {
+    // An elector's leader config holds the follower's alerting too: judged there once.
+    for config in scope
+        .prometheus_configs
+        .iter()
+        .filter(|c| c.role != ConfigRole::ElectorFollower)
+    {
         let Some((label, _)) = config.replica_label(&replica_labels) else {
             continue;
         };
@@ -41,7 +46,13 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
                 "{} does not drop the replica label {label}: each replica's copy of an alert differs in it, so Alertmanager treats them as different alerts and every notification is sent once per replica.",
                 config.field("alerting.alert_relabel_configs")
             ),
-            format!("add to alerting.alert_relabel_configs: [{{action: labeldrop, regex: {label}}}]"),
+            {
+                let fix = Fix::text(format!("add to alerting.alert_relabel_configs: [{{action: labeldrop, regex: {label}}}]"));
+                match config.edit_path(&["alerting", "alert_relabel_configs"]) {
+                    Some(path) => fix.append(path, vec![serde_json::json!({"action": "labeldrop", "regex": label})]),
+                    None => fix,
+                }
+            },
         );
     }
 }

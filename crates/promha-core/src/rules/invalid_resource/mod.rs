@@ -7,6 +7,7 @@ use crate::finding::{Finding, ResourceRef, Severity};
 use crate::model::Input;
 use crate::model::embedded::Unreadable as UnreadableConfig;
 use crate::model::object::{IGNORE_ANNOTATION, Object};
+use crate::model::prometheus_config::ConfigRole;
 use crate::read::Unreadable;
 use crate::schema::{check_object, check_prometheus_config};
 use crate::scope::Scope;
@@ -66,7 +67,12 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
             );
         }
     }
-    for config in &scope.prometheus_configs {
+    // An elector's leader config holds every follower field it does not override.
+    for config in scope
+        .prometheus_configs
+        .iter()
+        .filter(|c| c.role != ConfigRole::ElectorFollower)
+    {
         let object = scope.object(config.object);
         for issue in check_prometheus_config(config.root) {
             let message = if config.location.is_empty() {
@@ -151,6 +157,7 @@ pub fn unreadable(unreadable: &Unreadable, settings: &Settings) -> Option<Findin
         } else {
             "fix the YAML".to_string()
         },
+        edits: Vec::new(),
         document: None,
     })
 }

@@ -1,7 +1,9 @@
 //! min-replicas: enough pods that losing one node keeps the service up.
 
 use super::{Emitter, Rule};
-use crate::finding::Severity;
+use serde_json::json;
+
+use crate::finding::{FieldPath, Fix, Severity};
 use crate::model::workload::{Replicas, Workload};
 use crate::model::{App, Input};
 use crate::scope::Scope;
@@ -9,6 +11,8 @@ use crate::settings::{DefaultValue, Kind, Setting, SettingDecl, Settings};
 
 pub static MIN_REPLICAS: Setting<i64> = Setting::new(SettingDecl {
     key: "minReplicas",
+    title: "Minimum replicas",
+    group: "Replicas",
     doc: "minimum pods per shard for Prometheus, PrometheusAgent and Thanos Ruler",
     kind: Kind::Integer { min: 1, max: 1000 },
     default: DefaultValue::Int(2),
@@ -17,6 +21,8 @@ pub static MIN_REPLICAS: Setting<i64> = Setting::new(SettingDecl {
 
 pub static ALERTMANAGER_MIN_REPLICAS: Setting<i64> = Setting::new(SettingDecl {
     key: "alertmanagerMinReplicas",
+    title: "Minimum Alertmanager replicas",
+    group: "Replicas",
     doc: "minimum Alertmanager replicas",
     kind: Kind::Integer { min: 1, max: 1000 },
     default: DefaultValue::SameAs(&MIN_REPLICAS.decl),
@@ -30,7 +36,7 @@ pub const RULE: Rule = Rule {
     doc: include_str!("doc.md"),
     bad_example: include_str!("bad.yaml"),
     good_example: include_str!("good.yaml"),
-    reads: &[Input::Workloads],
+    reads: &[Input::Workloads, Input::ThanosQueries],
     lookups: &[],
     settings: &[&MIN_REPLICAS.decl, &ALERTMANAGER_MIN_REPLICAS.decl],
     check,
@@ -89,7 +95,27 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
                 "{} runs {pods}{per_shard} ({how}); while a pod is rescheduled after a node failure, drain or upgrade, {stops}. At least {required} are needed.",
                 object.display()
             ),
-            format!("set spec.replicas: {required}"),
+            Fix::text(format!("set spec.replicas: {required}")).set(FieldPath::keys(&["spec", "replicas"]), json!(required)),
+        );
+    }
+    // Thanos Query keeps no state: one replica is only a warning, but an easy one to fix.
+    let required = scope.settings.get(&MIN_REPLICAS);
+    for query in &scope.thanos_queries {
+        let Some(replicas) = query.replicas else { continue };
+        if replicas >= required {
+            continue;
+        }
+        let object = scope.object(query.object);
+        out.warn(
+            object,
+            query.replicas_node.map_or_else(|| object.position_of(&["spec", "replicas"]), |n| n.position),
+            format!(
+                "{} runs {} Thanos Query pod{}: while it is rescheduled, every dashboard and rule that queries through it fails. It keeps no state, so more replicas cost only their resources.",
+                object.display(),
+                replicas.max(0),
+                if replicas == 1 { "" } else { "s" }
+            ),
+            Fix::text(format!("set spec.replicas: {required}")).set(FieldPath::keys(&["spec", "replicas"]), json!(required)),
         );
     }
 }

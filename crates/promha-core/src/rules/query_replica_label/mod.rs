@@ -2,9 +2,12 @@
 
 use std::collections::BTreeMap;
 
+use serde_json::json;
+
 use super::{Emitter, Need, Rule};
-use crate::finding::Severity;
+use crate::finding::{Fix, Severity};
 use crate::model::Input;
+use crate::model::containers::takes_appended_args;
 use crate::model::operator::{self, ReplicaLabel};
 use crate::scope::Scope;
 use crate::settings::REPLICA_LABELS;
@@ -85,7 +88,15 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
                     "{} does not deduplicate on {label}, the replica label of {source}: it shows each of its series once per replica, so sums and counts double.",
                     object.display()
                 ),
-                format!("add --query.replica-label={label} to the thanos query args"),
+                {
+                    let fix = Fix::text(format!("add --query.replica-label={label} to the thanos query args"));
+                    match object.container_path(query.container) {
+                        Some(path) if takes_appended_args(query.container) => {
+                            fix.append(path.key("args"), vec![json!(format!("--query.replica-label={label}"))])
+                        }
+                        _ => fix,
+                    }
+                },
             );
         }
     }

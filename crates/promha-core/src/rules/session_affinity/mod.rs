@@ -1,7 +1,7 @@
 //! session-affinity: a query client sticks to one Prometheus replica.
 
 use super::{Emitter, Need, Rule};
-use crate::finding::Severity;
+use crate::finding::{FieldPath, Fix, Severity};
 use crate::model::{App, Input};
 use crate::scope::Scope;
 
@@ -57,6 +57,16 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
         else {
             continue;
         };
+        // prometheus-elector's `-leader` Service goes to its API port, whose
+        // proxy always answers from the leader (api/proxy.go): one replica.
+        if let Some(elector) = &prometheus.elector {
+            let to_elector = service.target_ports.iter().any(|port| {
+                port == &elector.api_port.to_string() || elector.api_port_name.as_deref() == Some(port.as_str())
+            });
+            if to_elector {
+                continue;
+            }
+        }
         let position = object
             .spec()
             .and_then(|s| s.get("sessionAffinity").or_else(|| s.get("selector")))
@@ -70,7 +80,8 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
                 prometheus.replicas.unwrap_or(2),
                 scope.object(prometheus.object).display()
             ),
-            "set spec.sessionAffinity: ClientIP",
+            Fix::text("set spec.sessionAffinity: ClientIP")
+                .set(FieldPath::keys(&["spec", "sessionAffinity"]), serde_json::json!("ClientIP")),
         );
     }
 }
