@@ -68,7 +68,7 @@ pub fn best_of(cli: &Path, path: &Path, runs: usize) -> Result<Run> {
     let mut best: Option<Run> = None;
     for _ in 0..runs.max(1) {
         let run = lint(cli, path)?;
-        if !matches!(run.status, 0 | 1 | 2) {
+        if !matches!(run.status, 0..=2) {
             bail!("promha lint {} exited {}: {}", path.display(), run.status, run.stderr);
         }
         best = Some(match best {
