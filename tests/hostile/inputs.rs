@@ -20,10 +20,6 @@ pub enum Expect {
     /// Anything but a panic, a hang or silence about it being wrong: some
     /// finding or an error (see each input's note).
     Answered,
-    /// A replica count outside int32: `invalid-resource` once the schema
-    /// holds `replicas` to int32 (being changed elsewhere). Until then the
-    /// suites accept any answer but a panic or a hang, and print a note.
-    OutsideInt32,
 }
 
 pub struct Hostile {
@@ -172,15 +168,16 @@ pub fn all(big: usize) -> Vec<Hostile> {
             prometheus_with_spec("\n  replicas: !custom 2\n  storage: !!binary aGVsbG8="),
             Answered,
         ),
+        // Outside int32: the API server would refuse it.
         text(
             "replicas: 1e100",
             prometheus_with_spec("{replicas: 1e100}"),
-            OutsideInt32,
+            Finding("invalid-resource"),
         ),
         text(
             "replicas: 3000000000",
             prometheus_with_spec("{replicas: 3000000000}"),
-            OutsideInt32,
+            Finding("invalid-resource"),
         ),
         // A count Kubernetes would refuse; promha reports it as too few.
         text(

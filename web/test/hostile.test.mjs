@@ -65,8 +65,7 @@ const withNul = (() => {
 })();
 
 // [name, text, expectation]: 'unreadable' (an invalid-resource error), a rule
-// id that must be reported, 'answered' (some finding), 'outside-int32' (see
-// below) or 'report' (any report).
+// id that must be reported, 'answered' (some finding) or 'report' (any report).
 const inputs = [
   ['alias bomb', aliasBomb(), 'unreadable'],
   ['100,000-deep block nesting', '- '.repeat(100000) + 'x\n', 'unreadable'],
@@ -79,10 +78,9 @@ const inputs = [
   ['binary garbage, decoded as UTF-8', garbage(1 << 20), 'unreadable'],
   ['duplicate keys', prometheusWithSpec('\n  replicas: 1\n  replicas: 2'), 'unreadable'],
   ['custom tags', prometheusWithSpec('\n  replicas: !custom 2\n  storage: !!binary aGVsbG8='), 'answered'],
-  // Outside int32: invalid-resource once the schema holds replicas to int32
-  // (being changed elsewhere); until then any report, with a note.
-  ['replicas: 1e100', prometheusWithSpec('{replicas: 1e100}'), 'outside-int32'],
-  ['replicas: 3000000000', prometheusWithSpec('{replicas: 3000000000}'), 'outside-int32'],
+  // Outside int32: the API server would refuse it.
+  ['replicas: 1e100', prometheusWithSpec('{replicas: 1e100}'), 'invalid-resource'],
+  ['replicas: 3000000000', prometheusWithSpec('{replicas: 3000000000}'), 'invalid-resource'],
   // A count Kubernetes would refuse; promha reports it as too few.
   ['replicas: -1', prometheusWithSpec('{replicas: -1}'), 'min-replicas'],
   ['replicas: "two"', prometheusWithSpec('{replicas: two}'), 'invalid-resource'],
@@ -104,8 +102,6 @@ for (const [name, text, expect] of inputs) {
       assert.ok(finding, `invalid-resource reported (found ${rules})`);
       assert.equal(finding.severity, 'error');
       if (name.includes('prometheus.y')) assert.match(finding.message, /prometheus\.ya?ml/, 'the finding names the key');
-    } else if (expect === 'outside-int32') {
-      if (!rules.includes('invalid-resource')) console.log(`NOTE ${name}: not yet invalid-resource (found ${rules})`);
     } else if (expect === 'answered') {
       assert.ok(report.findings.length > 0, 'the input is wrong and something says so');
     } else if (expect !== 'report') {

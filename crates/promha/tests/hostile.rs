@@ -150,11 +150,5 @@ fn judge(input: &inputs::Hostile, outcome: &Outcome) -> Option<String> {
         Expect::Answered => findings
             .is_empty()
             .then(|| "no finding: the input is wrong and nothing says so".into()),
-        Expect::OutsideInt32 => {
-            if !rules.contains(&"invalid-resource") {
-                eprintln!("NOTE {}: not yet invalid-resource (found {rules:?})", input.name);
-            }
-            None
-        }
     }
 }
