@@ -48,7 +48,7 @@ pub fn alias_bomb() -> String {
     let mut out = String::from("a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
     for level in 1..10 {
         let previous = format!("*a{}", level - 1);
-        let items = vec![previous.as_str(); 9].join(", ");
+        let items = [previous.as_str(); 9].join(", ");
         out.push_str(&format!("a{level}: &a{level} [{items}]\n"));
     }
     out
