@@ -12,11 +12,13 @@ export CARGO_CACHE_RUSTC_INFO := 0
 CARGO ?= cargo
 PROMHA := $(CARGO_TARGET_DIR)/release/promha
 KWRUN := $(CARGO_TARGET_DIR)/debug/kwrun
-POLICY_BUILD := $(CARGO_TARGET_DIR)/wasm32-wasip1/release/promha_policy.wasm
+POLICY_BUILD := $(CARGO_TARGET_DIR)/wasm32-wasip1/policy/promha_policy.wasm
+NOOP_BUILD := $(CARGO_TARGET_DIR)/wasm32-wasip1/policy/promha_noop_policy.wasm
+NOOP_POLICY := $(CARGO_TARGET_DIR)/noop-policy.annotated.wasm
 
-.PHONY: run test setup setup-rust cli harness policy.wasm annotated-policy.wasm \
+.PHONY: run test setup setup-rust cli harness policy.wasm annotated-policy.wasm noop-policy \
         lint actionlint unit e2e e2e-tests cli-test wheel package-check web web-test serve-web \
-        bench mutants readme clean
+        bench fuzz fuzz-ci mutants readme clean
 
 ## run: build the CLI and the policy, lint the bundled examples, evaluate the example admission requests
 run: setup-rust cli annotated-policy.wasm
@@ -35,8 +37,8 @@ run: setup-rust cli annotated-policy.wasm
 	    | python3 scripts/verdict.py; \
 	done
 
-## test: install what is missing, then formatting, lints, unit, end-to-end, CLI and browser tests
-test: setup lint unit e2e cli-test package-check web-test
+## test: install what is missing, then formatting, lints, unit, end-to-end, CLI and browser tests, and each fuzz target briefly
+test: setup lint unit e2e cli-test package-check web-test fuzz-ci
 
 setup:
 	scripts/setup.sh
@@ -52,9 +54,9 @@ cli:
 harness:
 	$(CARGO) test -p promha-e2e --no-run
 
-## policy.wasm: the Kubewarden policy (release, wasm32-wasip1) at the repository root
+## policy.wasm: the Kubewarden policy (wasm32-wasip1, [profile.policy]) at the repository root
 policy.wasm: setup-rust
-	$(CARGO) build --release -p promha-policy --target wasm32-wasip1
+	$(CARGO) build --profile policy -p promha-policy --target wasm32-wasip1
 	cp $(POLICY_BUILD) policy.wasm
 
 ## annotated-policy.wasm: policy.wasm with metadata.yml and README.md (as usage) embedded
@@ -114,9 +116,28 @@ serve-web: web
 web-test:
 	web/scripts/test.sh
 
-## bench: lint a generated corpus of 10,000 documents
-bench:
-	$(CARGO) bench -p promha
+# The benchmark's baseline: a policy from the same SDK that accepts everything,
+# built with the same profile and annotated the same way.
+noop-policy: setup-rust harness
+	$(CARGO) build --profile policy -p promha-noop-policy --target wasm32-wasip1
+	$(KWRUN) annotate $(NOOP_BUILD) --metadata e2e-tests/noop-policy/metadata.yml -o $(NOOP_POLICY)
+
+## bench: one table: admission as policy-server runs it beside a no-op policy, sizes, the CLI on generated corpora (and policy-server when on PATH)
+bench: cli annotated-policy.wasm noop-policy web
+	$(CARGO) build --profile measure -p promha-bench
+	PROMHA_POLICY_WASM=$(CURDIR)/annotated-policy.wasm PROMHA_NOOP_WASM=$(NOOP_POLICY) \
+	  PROMHA_CLI=$(PROMHA) PROMHA_WEB_WASM=$(CURDIR)/web/dist/promha_web_bg.wasm \
+	  $(CARGO_TARGET_DIR)/measure/promha-bench
+
+## fuzz: run each cargo-fuzz target (fuzz/) for FUZZ_SECONDS (default 60); a crash fails, its input kept in fuzz/artifacts/
+FUZZ_SECONDS ?= 60
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
+
+# What `make test` runs: each target briefly, from the seed corpora (skipped,
+# with a message, where nightly or cargo-fuzz is missing).
+fuzz-ci:
+	FUZZ_SECONDS=15 FUZZ_SKIP_MISSING=1 scripts/fuzz.sh
 
 ## mutants: how many of promha-core's mutants its own tests catch (cargo-mutants; long: not in `make test`)
 # SHARD=k/n runs the k-th of n slices (e.g. SHARD=0/5 for a fifth).

@@ -46,6 +46,18 @@ for component in rustfmt clippy; do
   rustup component list --installed | grep -q "^$component" || rustup component add "$component"
 done
 
+# cargo fuzz (make fuzz, and briefly make test) builds with nightly.
+# Where rustup can fetch no other toolchain, make test skips the fuzz run
+# with a message (scripts/fuzz.sh) instead of failing here.
+if ! rustup toolchain list | grep -q '^nightly'; then
+  say "rustup toolchain install nightly"
+  rustup toolchain install nightly --profile minimal || say "no nightly toolchain: the fuzz run will be skipped"
+fi
+if rustup toolchain list | grep -q '^nightly' && ! cargo fuzz --version >/dev/null 2>&1; then
+  say "cargo install cargo-fuzz"
+  cargo install cargo-fuzz --locked || say "cargo-fuzz did not install: the fuzz run will be skipped"
+fi
+
 command -v wasm-opt >/dev/null || { say "installing binaryen (wasm-opt)"; apt_install binaryen; }
 [ -x /usr/bin/chromium ] || { say "installing chromium"; apt_install chromium; }
 

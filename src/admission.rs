@@ -19,7 +19,7 @@ pub fn parse_settings(payload: &[u8]) -> Result<Settings, String> {
 /// are returned as admission warnings. Bad input is rejected with a message
 /// naming the problem.
 pub fn validate(payload: &[u8], cluster: &dyn Cluster) -> ValidationResponse {
-    let payload: Json = match serde_json::from_slice(payload) {
+    let mut payload: Json = match serde_json::from_slice(payload) {
         Ok(value) => value,
         Err(e) => return reject(format!("promha: cannot read the admission request: {e}"), Vec::new()),
     };
@@ -27,7 +27,7 @@ pub fn validate(payload: &[u8], cluster: &dyn Cluster) -> ValidationResponse {
         Ok(settings) => settings,
         Err(e) => return reject(format!("promha: {e}"), Vec::new()),
     };
-    let Some(request) = payload.get("request").filter(|r| r.is_object()) else {
+    let Some(request) = payload.get_mut("request").filter(|r| r.is_object()) else {
         return reject("promha: the payload has no admission request".to_string(), Vec::new());
     };
     let operation = match request.get("operation").and_then(Json::as_str).unwrap_or("CREATE") {
@@ -35,14 +35,18 @@ pub fn validate(payload: &[u8], cluster: &dyn Cluster) -> ValidationResponse {
         "UPDATE" => Operation::Update,
         _ => Operation::Create,
     };
-    let object = match request.get("object") {
+    // Taken out of the request rather than copied: it is the bulk of it.
+    let object = match request.get_mut("object").map(Json::take) {
         None | Some(Json::Null) => return accept(Vec::new()),
-        Some(object @ Json::Object(_)) => with_type_from_request(object, request),
+        Some(mut object @ Json::Object(_)) => {
+            with_type_from_request(&mut object, request);
+            object
+        }
         Some(other) => {
             return reject(
                 format!(
                     "promha: request.object must be a Kubernetes object (a map), not {}",
-                    json_type(other)
+                    json_type(&other)
                 ),
                 Vec::new(),
             );
@@ -94,10 +98,9 @@ fn lookup_warning(lookup: &Lookup, error: &str) -> String {
 
 /// The API server always sends apiVersion and kind; fill them in from the
 /// request when a caller did not.
-fn with_type_from_request(object: &Json, request: &Json) -> Json {
-    let mut object = object.clone();
+fn with_type_from_request(object: &mut Json, request: &Json) {
     let kind = request.get("kind");
-    if let Json::Object(map) = &mut object {
+    if let Json::Object(map) = object {
         if !map.contains_key("apiVersion") {
             let group = kind.and_then(|k| k.get("group")).and_then(Json::as_str).unwrap_or("");
             let version = kind.and_then(|k| k.get("version")).and_then(Json::as_str).unwrap_or("");
@@ -116,7 +119,6 @@ fn with_type_from_request(object: &Json, request: &Json) -> Json {
             map.insert("kind".to_string(), Json::String(k.to_string()));
         }
     }
-    object
 }
 
 fn accept(warnings: Vec<String>) -> ValidationResponse {

@@ -37,9 +37,9 @@ impl Cluster for HostCluster {
 
 /// The `items` of a Kubernetes List answer.
 pub fn items_of(answer: &[u8]) -> Result<Vec<Json>, String> {
-    let list: Json = serde_json::from_slice(answer).map_err(|e| format!("unreadable list answer: {e}"))?;
-    match list.get("items") {
-        Some(Json::Array(items)) => Ok(items.clone()),
+    let mut list: Json = serde_json::from_slice(answer).map_err(|e| format!("unreadable list answer: {e}"))?;
+    match list.get_mut("items").map(Json::take) {
+        Some(Json::Array(items)) => Ok(items),
         Some(Json::Null) | None => Ok(Vec::new()),
         Some(_) => Err("list answer's items is not a list".to_string()),
     }

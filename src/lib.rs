@@ -2,8 +2,10 @@
 //! into documents, checked by promha-core together with the related objects
 //! looked up in the cluster, and the findings turned into a response.
 
-mod admission;
-mod cluster;
+// Public so that the admission path can be driven natively (the fuzz
+// targets call `admission::validate` with a fake cluster).
+pub mod admission;
+pub mod cluster;
 
 use kubewarden_policy_sdk::protocol_version_guest;
 use kubewarden_policy_sdk::settings::SettingsValidationResponse;

@@ -96,6 +96,14 @@ impl HostContext {
         self.calls.lock().map(|c| c.clone()).unwrap_or_default()
     }
 
+    /// The host calls made so far, forgotten here.
+    pub fn take_calls(&self) -> Vec<HostCall> {
+        self.calls
+            .lock()
+            .map(|mut c| std::mem::take(&mut *c))
+            .unwrap_or_default()
+    }
+
     /// Handle one `host_call`. The error string becomes the guest-visible host
     /// error.
     pub fn handle(&self, binding: &str, namespace: &str, operation: &str, payload: &[u8]) -> Result<Vec<u8>, String> {

@@ -30,5 +30,5 @@ pub mod wasm_section;
 
 pub use cluster::ClusterState;
 pub use metadata::PolicyMetadata;
-pub use policy::{Evaluation, Policy, PolicyOptions};
+pub use policy::{Evaluation, Instance, Policy, PolicyOptions};
 pub use request::{Operation, build_admission_request, load_request_file};

@@ -105,6 +105,11 @@ impl Policy {
 
         let mut config = wasmtime::Config::new();
         config.epoch_interruption(true);
+        // For profiling guest code with `perf`: names the compiled functions
+        // in /tmp/perf-PID.map.
+        if std::env::var_os("PROMHA_WASM_PERFMAP").is_some() {
+            config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+        }
         if let Some(dir) = &options.cache_dir {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create wasmtime cache dir {}", dir.display()))?;
@@ -163,6 +168,17 @@ impl Policy {
     /// Call a guest function on a fresh instance, with `cluster` behind the
     /// Kubernetes host calls. Returns the raw guest response.
     pub fn call_raw(&self, function: &str, payload: &[u8], cluster: &ClusterState) -> Result<(Vec<u8>, Vec<HostCall>)> {
+        let instance = self.instance(cluster)?;
+        let answer = instance.call_raw(function, payload)?;
+        Ok((answer, instance.take_calls()))
+    }
+
+    /// A fresh instance, rehydrated from the pre-instantiated module as
+    /// policy-server does for every request, with `cluster` behind its
+    /// Kubernetes host calls. Evaluations go through [`Policy::call_raw`],
+    /// which makes one per call; benchmarks keep one to measure a warm
+    /// instance too.
+    pub fn instance(&self, cluster: &ClusterState) -> Result<Instance> {
         let ctx = Arc::new(HostContext::new(
             Arc::new(cluster.clone()),
             self.metadata.clone(),
@@ -188,12 +204,7 @@ impl Policy {
             )),
         )
         .map_err(|e| anyhow!("cannot initialize the policy instance: {e}"))?;
-        let result = host.call(function, payload);
-        let calls = ctx.calls();
-        match result {
-            Ok(bytes) => Ok((bytes, calls)),
-            Err(e) => Err(anyhow!("guest function {function:?} failed: {e}")),
-        }
+        Ok(Instance { host, ctx })
     }
 
     /// Call a guest function whose answer is JSON.
@@ -245,6 +256,27 @@ impl Policy {
         let eval = self.call_json("validate", &payload, cluster)?;
         crate::protocol::check_validation_response(&eval.response)?;
         Ok(eval)
+    }
+}
+
+/// One instance of the policy: its memory and whatever the guest built in
+/// it stay from one call to the next.
+pub struct Instance {
+    host: wapc::WapcHost,
+    ctx: Arc<HostContext>,
+}
+
+impl Instance {
+    /// Call a guest function; the answer is the guest's raw response.
+    pub fn call_raw(&self, function: &str, payload: &[u8]) -> Result<Vec<u8>> {
+        self.host
+            .call(function, payload)
+            .map_err(|e| anyhow!("guest function {function:?} failed: {e}"))
+    }
+
+    /// The host calls made since the last time they were taken.
+    pub fn take_calls(&self) -> Vec<HostCall> {
+        self.ctx.take_calls()
     }
 }
 

@@ -48,7 +48,12 @@ pub struct Scope<'a> {
     workloads_by_namespace: HashMap<&'a str, Vec<usize>>,
     /// Workloads under every (namespace, key, value) their pods carry.
     workloads_by_label: HashMap<LabelKey, Vec<usize>>,
-    /// Budgets under one label their selector requires (see `required_label`)…
+    /// The Alertmanagers among the workloads, and those of each namespace.
+    alertmanagers: Vec<usize>,
+    alertmanagers_by_namespace: HashMap<&'a str, Vec<usize>>,
+    /// Budgets under the label their selector requires that the fewest
+    /// workloads carry (see `required_labels`), so a workload's lookup finds
+    /// few budgets that do not select it even when they all share a label…
     budgets_by_label: HashMap<LabelKey, Vec<usize>>,
     /// …or, when it requires none, under their namespace.
     budgets_without_required_label: HashMap<&'a str, Vec<usize>>,
@@ -61,15 +66,19 @@ fn label_key(namespace: &str, key: &str, value: &str) -> LabelKey {
     (namespace.to_string(), key.to_string(), value.to_string())
 }
 
-/// A label that every pod the selector picks carries with exactly this value,
-/// so the selector can be filed under it and joined by lookup instead of by
-/// scanning the namespace. Not the shard label (it varies per shard) and not
-/// one whose value promha cannot know (the pods may carry it with any value).
-fn required_label(selector: &LabelSelector) -> Option<(&str, &str)> {
+/// The labels that every pod the selector picks carries with exactly these
+/// values, so the selector can be filed under one and joined by lookup
+/// instead of by scanning the namespace. Not the shard label (it varies per
+/// shard) and not one whose value promha cannot know (the pods may carry it
+/// with any value). Joins use the most selective: labels such as
+/// `app.kubernetes.io/name: prometheus` are shared by every Prometheus, and
+/// looking up by them alone makes a join's cost grow with the square of the
+/// objects.
+fn required_labels(selector: &LabelSelector) -> impl Iterator<Item = (&str, &str)> {
     selector
         .match_labels
         .iter()
-        .find(|(key, _)| key != SHARD_LABEL && !UNKNOWN_VALUE_LABELS.contains(&key.as_str()))
+        .filter(|(key, _)| key != SHARD_LABEL && !UNKNOWN_VALUE_LABELS.contains(&key.as_str()))
         .map(|(key, value)| (key.as_str(), value.as_str()))
 }
 
@@ -97,6 +106,8 @@ impl<'a> Scope<'a> {
             service_by_name: HashMap::new(),
             workloads_by_namespace: HashMap::new(),
             workloads_by_label: HashMap::new(),
+            alertmanagers: Vec::new(),
+            alertmanagers_by_namespace: HashMap::new(),
             budgets_by_label: HashMap::new(),
             budgets_without_required_label: HashMap::new(),
         };
@@ -133,7 +144,10 @@ impl<'a> Scope<'a> {
                     scope.services.push(Service::from_object(index, object));
                 }
                 ("policy", "PodDisruptionBudget") if reads(Input::DisruptionBudgets) => {
-                    scope.add_budget(namespace, DisruptionBudget::from_object(index, object));
+                    // Filed once every workload is known (see `file_budgets`).
+                    scope
+                        .disruption_budgets
+                        .push(DisruptionBudget::from_object(index, object));
                 }
                 ("", "Pod") if reads(Input::Pods) => scope.pods.extend(Pod::from_object(index, object)),
                 _ if reads(Input::ThanosQueries) => {
@@ -144,6 +158,7 @@ impl<'a> Scope<'a> {
                 _ => {}
             }
         }
+        scope.file_budgets();
         if reads(Input::PrometheusConfigs) {
             for config in embedded {
                 match &config.content {
@@ -206,6 +221,10 @@ impl<'a> Scope<'a> {
     fn add_workload(&mut self, namespace: &'a str, workload: Workload<'a>) {
         let at = self.workloads.len();
         self.workloads_by_namespace.entry(namespace).or_default().push(at);
+        if workload.app == App::Alertmanager {
+            self.alertmanagers.push(at);
+            self.alertmanagers_by_namespace.entry(namespace).or_default().push(at);
+        }
         for (key, value) in &workload.base_labels.labels {
             self.workloads_by_label
                 .entry(label_key(namespace, key, value))
@@ -215,23 +234,27 @@ impl<'a> Scope<'a> {
         self.workloads.push(workload);
     }
 
-    fn add_budget(&mut self, namespace: &'a str, budget: DisruptionBudget) {
-        let at = self.disruption_budgets.len();
-        // A null selector selects nothing: the budget need not be found.
-        match budget.selector.as_ref().map(required_label) {
-            Some(Some((key, value))) => self
-                .budgets_by_label
-                .entry(label_key(namespace, key, value))
-                .or_default()
-                .push(at),
-            Some(None) => self
-                .budgets_without_required_label
-                .entry(namespace)
-                .or_default()
-                .push(at),
-            None => {}
+    /// Files each budget under its most selective required label: the one
+    /// the fewest workloads of its namespace carry.
+    fn file_budgets(&mut self) {
+        for (at, budget) in self.disruption_budgets.iter().enumerate() {
+            let namespace = self.objects[budget.object].namespace.as_str();
+            // A null selector selects nothing: the budget need not be found.
+            let Some(selector) = budget.selector.as_ref() else {
+                continue;
+            };
+            let most_selective = required_labels(selector)
+                .map(|(key, value)| label_key(namespace, key, value))
+                .min_by_key(|key| self.workloads_by_label.get(key).map_or(0, Vec::len));
+            match most_selective {
+                Some(key) => self.budgets_by_label.entry(key).or_default().push(at),
+                None => self
+                    .budgets_without_required_label
+                    .entry(namespace)
+                    .or_default()
+                    .push(at),
+            }
         }
-        self.disruption_budgets.push(budget);
     }
 
     /// Whether the objects of a kind in a namespace are all here, so that
@@ -275,17 +298,27 @@ impl<'a> Scope<'a> {
         namespace: &str,
         selector: &'s LabelSelector,
     ) -> impl Iterator<Item = &'s Workload<'a>> + use<'s, 'a> {
-        let candidates: &[usize] = match required_label(selector) {
-            Some((key, value)) => self
-                .workloads_by_label
-                .get(&label_key(namespace, key, value))
-                .map_or(&[], Vec::as_slice),
-            None => self.workloads_by_namespace.get(namespace).map_or(&[], Vec::as_slice),
-        };
-        candidates
+        self.workload_candidates(namespace, selector)
             .iter()
             .map(|&i| &self.workloads[i])
             .filter(move |w| w.selected_in_some_shard(selector))
+    }
+
+    /// The workloads that may be selected: those carrying the selector's most
+    /// selective required label, or the namespace's when it requires none.
+    fn workload_candidates(&self, namespace: &str, selector: &LabelSelector) -> &[usize] {
+        let mut labels = required_labels(selector).peekable();
+        if labels.peek().is_none() {
+            return self.workloads_by_namespace.get(namespace).map_or(&[], Vec::as_slice);
+        }
+        labels
+            .map(|(key, value)| {
+                self.workloads_by_label
+                    .get(&label_key(namespace, key, value))
+                    .map_or(&[][..], Vec::as_slice)
+            })
+            .min_by_key(|bucket| bucket.len())
+            .unwrap_or(&[])
     }
 
     pub fn workloads_in(&self, namespace: &str) -> impl Iterator<Item = &Workload<'a>> {
@@ -315,11 +348,15 @@ impl<'a> Scope<'a> {
     }
 
     pub fn alertmanagers_in(&self, namespace: &str) -> impl Iterator<Item = &Workload<'a>> {
-        self.workloads_in(namespace).filter(|w| w.app == App::Alertmanager)
+        self.alertmanagers_by_namespace
+            .get(namespace)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.workloads[i])
     }
 
     pub fn alertmanagers(&self) -> impl Iterator<Item = &Workload<'a>> {
-        self.workloads.iter().filter(|w| w.app == App::Alertmanager)
+        self.alertmanagers.iter().map(|&i| &self.workloads[i])
     }
 }
 
@@ -380,6 +417,42 @@ mod tests {
             ["p"],
             "pod-template-hash is set by the cluster: not a label to look up by"
         );
+    }
+
+    /// Many Prometheus sharing `app.kubernetes.io/name: prometheus`, told
+    /// apart by `prometheus: <name>`, each with a Service and a budget
+    /// selecting both labels: joins look up by the selective label, so each
+    /// finds its own object among one candidate, not among all of them.
+    #[test]
+    fn joins_look_up_by_the_most_selective_label() {
+        let mut yaml = String::new();
+        for i in 0..20 {
+            yaml.push_str(&format!(
+                "---\napiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {{name: k{i}, namespace: mon}}\nspec: {{replicas: 2}}\n---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {{name: k{i}, namespace: mon}}\nspec:\n  maxUnavailable: 1\n  selector: {{matchLabels: {{app.kubernetes.io/name: prometheus, prometheus: k{i}}}}}\n"
+            ));
+        }
+        let documents = read_text("t.yaml", &yaml, &ReadLimits::default()).unwrap();
+        let objects = identify_objects(&documents);
+        let (settings, options) = (Settings::default(), CheckOptions::default());
+        let scope = Scope::new(&objects, &[], &settings, &options, Input::ALL);
+        let selector = LabelSelector::from_node(
+            &read_documents(
+                "matchLabels: {app.kubernetes.io/name: prometheus, prometheus: k7}",
+                &ReadLimits::default(),
+            )
+            .unwrap()[0],
+        );
+        assert_eq!(scope.workload_candidates("mon", &selector).len(), 1);
+        let selected: Vec<&str> = scope
+            .workloads_selected_by("mon", &selector)
+            .map(|w| scope.object(w.object).name.as_str())
+            .collect();
+        assert_eq!(selected, ["k7"]);
+        for workload in &scope.workloads {
+            let budgets = scope.disruption_budget_candidates(workload);
+            assert_eq!(budgets.len(), 1, "{}", scope.object(workload.object).name);
+            assert!(workload.shards_not_covered_by(&budgets).is_empty());
+        }
     }
 
     #[test]

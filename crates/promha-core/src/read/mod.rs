@@ -101,6 +101,10 @@ pub struct Unreadable {
     pub error: ReadError,
     /// The whole file was given up (not UTF-8, or a stream read at once).
     pub whole_file: bool,
+    /// Reading stopped here: the run's work budget (`ReadLimits::max_nodes`)
+    /// is spent, and nothing after this point, in this file or the next, was
+    /// read.
+    pub budget_spent: bool,
 }
 
 /// What reading a set of sources gave.
@@ -125,12 +129,18 @@ pub fn read_text(file: &str, text: &str, limits: &ReadLimits) -> Result<Vec<Docu
 
 /// Reads the documents of each source that can matter to the enabled rules,
 /// one document at a time, so that one broken document does not hide the
-/// others. The node budget of `limits` holds per file.
+/// others. The node budget of `limits` holds for the whole run: past it,
+/// reading stops with one `budget_spent` report, so that no input makes
+/// promha run on without bound.
 pub fn read_sources(sources: &[Source<'_>], limits: &ReadLimits, interest: &Interest) -> ReadOutcome {
     let mut outcome = ReadOutcome::default();
+    let mut used_nodes = 0;
     for source in sources.iter().filter(|s| s.kind == SourceKind::Manifests) {
+        if outcome.unreadable.last().is_some_and(|u| u.budget_spent) {
+            break;
+        }
         match decode(source.bytes) {
-            Ok(text) => read_source(source.file, text, limits, interest, &mut outcome),
+            Ok(text) => read_source(source.file, text, limits, interest, &mut used_nodes, &mut outcome),
             Err(position) => outcome.unreadable.push(Unreadable {
                 file: source.file.to_string(),
                 error: ReadError {
@@ -141,6 +151,7 @@ pub fn read_sources(sources: &[Source<'_>], limits: &ReadLimits, interest: &Inte
                     ),
                 },
                 whole_file: true,
+                budget_spent: false,
             }),
         }
     }
@@ -165,20 +176,44 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<&str, Position> {
     }
 }
 
-fn read_source(file: &str, text: &str, limits: &ReadLimits, interest: &Interest, outcome: &mut ReadOutcome) {
-    let unreadable = |error, whole_file| Unreadable {
-        file: file.to_string(),
-        error,
-        whole_file,
+fn read_source(
+    file: &str,
+    text: &str,
+    limits: &ReadLimits,
+    interest: &Interest,
+    used_nodes: &mut usize,
+    outcome: &mut ReadOutcome,
+) {
+    let unreadable = |error: ReadError, whole_file, used_nodes: usize| {
+        let budget_spent = used_nodes > limits.max_nodes;
+        Unreadable {
+            file: file.to_string(),
+            error: if budget_spent {
+                ReadError {
+                    position: error.position,
+                    message: format!(
+                        "promha's work budget of {} YAML nodes per run is spent here",
+                        limits.max_nodes
+                    ),
+                }
+            } else {
+                error
+            },
+            whole_file,
+            budget_spent,
+        }
     };
     let Some(chunks) = split_documents(text) else {
-        match read_text(file, text, limits) {
-            Ok(documents) => outcome.documents.extend(documents),
-            Err(error) => outcome.unreadable.push(unreadable(error, true)),
+        match read_documents_metered(text, limits, None, used_nodes) {
+            Ok(roots) => {
+                for root in roots {
+                    push_expanding_lists(file, root, &mut outcome.documents);
+                }
+            }
+            Err(error) => outcome.unreadable.push(unreadable(error, true, *used_nodes)),
         }
         return;
     };
-    let mut used_nodes = 0;
     for chunk in chunks {
         match triage(chunk.text, interest) {
             Triage::Empty => {}
@@ -188,7 +223,7 @@ fn read_source(file: &str, text: &str, limits: &ReadLimits, interest: &Interest,
                     first_line: chunk.first_line,
                     indent: 0,
                 };
-                match read_documents_metered(chunk.text, limits, Some(origin), &mut used_nodes) {
+                match read_documents_metered(chunk.text, limits, Some(origin), used_nodes) {
                     Ok(roots) => {
                         let first = outcome.documents.len();
                         for root in roots {
@@ -200,7 +235,14 @@ fn read_source(file: &str, text: &str, limits: &ReadLimits, interest: &Interest,
                             }
                         }
                     }
-                    Err(error) => outcome.unreadable.push(unreadable(error, false)),
+                    Err(error) => {
+                        let report = unreadable(error, false, *used_nodes);
+                        let stop = report.budget_spent;
+                        outcome.unreadable.push(report);
+                        if stop {
+                            return;
+                        }
+                    }
                 }
             }
         }
@@ -299,19 +341,39 @@ mod tests {
     }
 
     #[test]
-    fn the_node_budget_holds_for_the_whole_file() {
-        let text = "kind: Service\na: [1, 2, 3]\n---\nkind: Service\nb: [1, 2, 3]\n";
+    fn the_node_budget_holds_for_the_whole_run_and_reading_stops_past_it() {
+        let text = "kind: Service\na: [1, 2, 3]\n---\nkind: Service\nb: [1, 2, 3]\n---\nkind: Service\nc: [1]\n";
         let limits = ReadLimits {
             max_nodes: 12,
             ..ReadLimits::default()
         };
-        let outcome = read_sources(&[Source::text("f.yaml", text)], &limits, &everything());
-        assert_eq!(outcome.documents.len(), 1);
-        assert!(
-            outcome.unreadable[0].error.message.contains("too large"),
-            "{:?}",
+        let sources = [Source::text("f.yaml", text), Source::text("g.yaml", "kind: Service\n")];
+        let outcome = read_sources(&sources, &limits, &everything());
+        assert_eq!(outcome.documents.len(), 1, "the first document fits the budget");
+        assert_eq!(
+            outcome.unreadable.len(),
+            1,
+            "one report, however much is left: {:?}",
             outcome.unreadable
         );
+        let spent = &outcome.unreadable[0];
+        assert!(spent.budget_spent && spent.file == "f.yaml");
+        assert_eq!(spent.error.position.line, 5, "where the budget ran out");
+        assert!(
+            spent.error.message.contains("work budget of 12 YAML nodes"),
+            "{}",
+            spent.error.message
+        );
+        // The same documents one per file: the budget is the run's, not each file's.
+        let per_file = [
+            Source::text("a.yaml", "kind: Service\na: [1, 2, 3]\n"),
+            Source::text("b.yaml", "kind: Service\nb: [1, 2, 3]\n"),
+            Source::text("c.yaml", "kind: Service\n"),
+        ];
+        let outcome = read_sources(&per_file, &limits, &everything());
+        assert_eq!(outcome.documents.len(), 1);
+        assert!(outcome.unreadable[0].budget_spent && outcome.unreadable[0].file == "b.yaml");
+        assert_eq!(outcome.unreadable.len(), 1, "c.yaml is not read at all");
     }
 
     #[test]

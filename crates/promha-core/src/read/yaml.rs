@@ -106,8 +106,10 @@ pub fn read_documents_metered(
                 _ => e.info(),
             },
         })?;
-        builder.event(event, span)?;
+        let built = builder.event(event, span);
+        // Counted even when this event fails, so a caller sees the budget spent.
         *used = builder.nodes;
+        built?;
     }
     Ok(builder.documents)
 }

@@ -121,6 +121,7 @@ pub fn unreadable(unreadable: &Unreadable, settings: &Settings) -> Option<Findin
         file,
         error,
         whole_file,
+        budget_spent,
     } = unreadable;
     let resource = ResourceRef::file(file);
     let name = resource.name.clone();
@@ -130,7 +131,12 @@ pub fn unreadable(unreadable: &Unreadable, settings: &Settings) -> Option<Findin
         resource,
         file: file.clone(),
         position: error.position,
-        message: if *whole_file {
+        message: if *budget_spent {
+            format!(
+                "stopped reading {name} at line {}: {}, so this document, the rest of the file and any files after it were not checked (the budget bounds promha's time and memory on any input)",
+                error.position.line, error.message
+            )
+        } else if *whole_file {
             format!(
                 "cannot read {name}: {}; none of its documents were checked",
                 error.message
@@ -141,7 +147,9 @@ pub fn unreadable(unreadable: &Unreadable, settings: &Settings) -> Option<Findin
                 error.message
             )
         },
-        fix: if error.position.is_known() {
+        fix: if *budget_spent {
+            "lint fewer or smaller files at once".to_string()
+        } else if error.position.is_known() {
             format!(
                 "fix the YAML at line {}, column {}",
                 error.position.line, error.position.column
