@@ -26,7 +26,7 @@ mod suggest;
 
 pub use check::{check, lint, read_sources};
 pub use finding::{Edit, FieldPath, Finding, Fix, ResourceRef, Severity, Step};
-pub use fix::{FileChange, FixOutcome, Left, fix, unified_diff};
+pub use fix::{FileChange, FixOutcome, Left, fix, fix_finding, unified_diff};
 pub use read::{Document, Position, ReadError, ReadLimits, ReadOutcome, Source, Unreadable, read_text};
 pub use report::Report;
 pub use rules::{RULES, Rule, rule};

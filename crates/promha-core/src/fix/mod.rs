@@ -66,6 +66,25 @@ fn key(finding: &Finding) -> Key {
 
 /// Applies every fixable finding's edits to the sources, linted together.
 pub fn fix(sources: &[Source<'_>], settings: &Settings, options: &CheckOptions) -> FixOutcome {
+    run(sources, settings, options, None)
+}
+
+/// Applies one finding's edits, and nothing else: `finding` is one of the
+/// findings [`lint`](crate::lint) reports for these sources. The edits are
+/// verified as [`fix`] verifies them. `left` holds the finding, with the
+/// reason, if it is still reported afterwards (or was not reported at all);
+/// other findings are not tried, so they are not `left`.
+pub fn fix_finding(
+    sources: &[Source<'_>],
+    settings: &Settings,
+    options: &CheckOptions,
+    finding: &Finding,
+) -> FixOutcome {
+    run(sources, settings, options, Some(finding))
+}
+
+/// [`fix`], or with `only` [`fix_finding`]: one round, for that finding.
+fn run(sources: &[Source<'_>], settings: &Settings, options: &CheckOptions, only: Option<&Finding>) -> FixOutcome {
     let mut texts: Vec<Option<String>> = sources
         .iter()
         .map(|s| {
@@ -91,10 +110,12 @@ pub fn fix(sources: &[Source<'_>], settings: &Settings, options: &CheckOptions) 
         let mut changed = false;
         for (index, source) in sources.iter().enumerate() {
             let Some(text) = &texts[index] else { continue };
-            let Some(finding) = findings
-                .iter()
-                .find(|f| f.file == source.file && !f.edits.is_empty() && !refused.contains_key(&key(f)))
-            else {
+            let Some(finding) = findings.iter().find(|f| {
+                f.file == source.file
+                    && !f.edits.is_empty()
+                    && !refused.contains_key(&key(f))
+                    && only.is_none_or(|o| key(o) == key(f) && o.position == f.position)
+            }) else {
                 continue;
             };
             let Some(document) = finding.document.and_then(|d| outcome.documents.get(d)) else {
@@ -111,7 +132,7 @@ pub fn fix(sources: &[Source<'_>], settings: &Settings, options: &CheckOptions) 
                 }
             }
         }
-        if !changed && !has_untried(&findings, &refused) {
+        if only.is_some() || (!changed && !has_untried(&findings, &refused)) {
             break;
         }
     }
@@ -125,15 +146,16 @@ pub fn fix(sources: &[Source<'_>], settings: &Settings, options: &CheckOptions) 
         .collect();
     let report = crate::check::lint(&current, settings, options);
     let remaining: BTreeSet<Key> = report.findings.iter().map(key).collect();
+    let first = first.unwrap_or_default();
+    let reported = only.is_some_and(|o| first.iter().any(|f| key(f) == key(o) && f.position == o.position));
     let fixed = first
-        .unwrap_or_default()
         .into_iter()
         .filter(|f| !f.edits.is_empty() && !remaining.contains(&key(f)))
         .collect();
-    let left = report
+    let mut left: Vec<Left> = report
         .findings
         .iter()
-        .filter(|f| !f.edits.is_empty())
+        .filter(|f| !f.edits.is_empty() && only.is_none_or(|o| key(o) == key(f)))
         .map(|f| Left {
             finding: f.clone(),
             reason: refused
@@ -142,6 +164,19 @@ pub fn fix(sources: &[Source<'_>], settings: &Settings, options: &CheckOptions) 
                 .unwrap_or_else(|| "its edits did not make it go away".to_string()),
         })
         .collect();
+    if let Some(only) = only {
+        if only.edits.is_empty() {
+            left = vec![Left {
+                finding: only.clone(),
+                reason: "promha is not certain of a change that fixes it: see its fix".to_string(),
+            }];
+        } else if !reported {
+            left = vec![Left {
+                finding: only.clone(),
+                reason: "it is not reported for this text".to_string(),
+            }];
+        }
+    }
     let changes = sources
         .iter()
         .zip(&texts)
@@ -448,3 +483,6 @@ pub fn unified_diff(change: &FileChange) -> String {
         .header(&format!("a/{}", change.file), &format!("b/{}", change.file))
         .to_string()
 }
+
+#[cfg(test)]
+mod tests;
