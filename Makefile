@@ -5,6 +5,10 @@ SHELL := /bin/bash
 
 # Outside the clone, so repeated CI runs on one machine stay warm.
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/promha-target
+# Cargo caches rustc's target probe in the target directory, failures too: one
+# failed probe (seen for wasm32-unknown-unknown) then fails every later run on
+# the machine. Probing afresh costs milliseconds.
+export CARGO_CACHE_RUSTC_INFO := 0
 CARGO ?= cargo
 PROMHA := $(CARGO_TARGET_DIR)/release/promha
 KWRUN := $(CARGO_TARGET_DIR)/debug/kwrun
@@ -12,7 +16,7 @@ POLICY_BUILD := $(CARGO_TARGET_DIR)/wasm32-wasip1/release/promha_policy.wasm
 
 .PHONY: run test setup setup-rust cli harness policy.wasm annotated-policy.wasm \
         lint actionlint unit e2e e2e-tests cli-test wheel package-check web web-test serve-web \
-        bench readme clean
+        bench mutants readme clean
 
 ## run: build the CLI and the policy, lint the bundled examples, evaluate the example admission requests
 run: setup-rust cli annotated-policy.wasm
@@ -110,6 +114,13 @@ web-test:
 ## bench: lint a generated corpus of 10,000 documents
 bench:
 	$(CARGO) bench -p promha
+
+## mutants: how many of promha-core's mutants its own tests catch (cargo-mutants; long: not in `make test`)
+# SHARD=k/n runs the k-th of n slices (e.g. SHARD=0/5 for a fifth).
+SHARD ?= 0/1
+mutants:
+	@command -v cargo-mutants >/dev/null || cargo install --locked cargo-mutants
+	$(CARGO) mutants -p promha-core --shard $(SHARD) --timeout 300 --output $(CARGO_TARGET_DIR)/mutants
 
 ## readme: regenerate README.md's rule and settings tables and schema/promha.schema.json from the declarations
 readme:

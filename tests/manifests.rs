@@ -366,3 +366,142 @@ fn metadata_declares_host_capabilities_and_a_maintainer_address() {
         "io.kubewarden.policy.author must be `name <email>`: {author}"
     );
 }
+
+#[test]
+fn match_conditions_are_the_cores() {
+    let (name, expression) = promha_core::admission::match_condition();
+    let policies = admission_policies();
+    assert_eq!(policies.len(), 3);
+    for (file, policy) in policies {
+        assert_eq!(
+            policy["spec"]["matchConditions"],
+            serde_json::json!([{"name": name, "expression": expression}]),
+            "{file}: matchConditions differ from admission::match_condition(), which is:\n{expression}"
+        );
+    }
+}
+
+/// Evaluates the match condition on one object, as the API server does for
+/// a CREATE of it.
+fn matches(program: &cel::Program, object: &Json) -> bool {
+    let mut context = cel::Context::default();
+    let kind = object["kind"].as_str().unwrap_or_default();
+    context
+        .add_variable("object", cel::to_value(object.clone()).expect("JSON is a CEL value"))
+        .expect("object");
+    context
+        .add_variable(
+            "request",
+            cel::to_value(serde_json::json!({"kind": {"kind": kind}, "operation": "CREATE"})).expect("request"),
+        )
+        .expect("request");
+    match program.execute(&context) {
+        Ok(cel::Value::Bool(b)) => b,
+        other => panic!("the match condition must give a bool for {object}: {other:?}"),
+    }
+}
+
+/// Every YAML file under `dir`, recursively.
+fn yaml_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            yaml_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn match_conditions_let_through_everything_promha_reports() {
+    let (_, expression) = promha_core::admission::match_condition();
+    let program = cel::Program::compile(&expression).expect("the match condition compiles");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in [
+        "crates/promha-core/src/rules",
+        "examples/manifests",
+        "e2e-tests/fixtures",
+    ] {
+        yaml_files(&root.join(dir), &mut files);
+    }
+    match root.join("../shared/corpus").canonicalize() {
+        Ok(corpus) => yaml_files(&corpus, &mut files),
+        Err(_) => eprintln!("skipped the corpus: ../shared/corpus does not exist"),
+    }
+    let settings = promha_core::Settings::default();
+    let watched = ["ConfigMap", "Secret", "Deployment", "StatefulSet"];
+    let (mut passed, mut filtered) = (0, 0);
+    for path in files {
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let Ok(documents) = promha_core::read_text(&path.to_string_lossy(), &text, &promha_core::ReadLimits::default())
+        else {
+            continue;
+        };
+        for document in documents {
+            let object = document.root.to_json();
+            if !watched.contains(&object["kind"].as_str().unwrap_or_default()) || object["apiVersion"].is_null() {
+                continue;
+            }
+            let sent = matches(&program, &object);
+            if sent {
+                passed += 1;
+                continue;
+            }
+            filtered += 1;
+            let findings = promha_core::admission::check_admitted(document, Vec::new(), &[], &settings);
+            assert!(
+                findings.is_empty(),
+                "{}: the match condition keeps {} {} from the webhook, but promha reports {:?}",
+                path.display(),
+                object["kind"],
+                object["metadata"]["name"],
+                findings.iter().map(|f| f.one_line()).collect::<Vec<_>>()
+            );
+        }
+    }
+    eprintln!("{passed} objects sent to the webhook, {filtered} kept back");
+    assert!(
+        passed > 20 && filtered > 0,
+        "{passed} sent, {filtered} kept back: the fixtures do not exercise the condition"
+    );
+}
+
+#[test]
+fn match_conditions_narrow_what_the_webhook_sees() {
+    let (_, expression) = promha_core::admission::match_condition();
+    let program = cel::Program::compile(&expression).expect("the match condition compiles");
+    let object = |yaml: &str| yaml_to_json(yaml).expect("YAML").remove(0);
+    let sent = [
+        "kind: ConfigMap\nmetadata: {name: a}\ndata: {prometheus.yml: 'global: {}'}",
+        "kind: ConfigMap\nmetadata: {name: a}\ndata: {p.yaml: \"scrape_configs: []\"}",
+        "kind: Secret\nmetadata: {name: a}\ndata: {prometheus.yaml: Zm9v}",
+        "kind: Secret\nmetadata: {name: a}\nstringData: {extra.yml: x}",
+        "kind: StatefulSet\nmetadata: {name: a}\nspec: {template: {spec: {containers: [{name: p, image: quay.io/prometheus/prometheus:v3.1.0}]}}}",
+        "kind: Deployment\nmetadata: {name: a}\nspec: {template: {spec: {containers: [{name: q, image: 'registry:5000/thanos@sha256:ab'}]}}}",
+        "kind: Deployment\nmetadata: {name: a, annotations: {promha.io/ignore: min-replicas}}\nspec: {template: {spec: {containers: [{name: n, image: nginx}]}}}",
+        "kind: Service\nmetadata: {name: a}\nspec: {}",
+        "kind: Prometheus\nmetadata: {name: a}\nspec: {}",
+    ];
+    let kept = [
+        "kind: ConfigMap\nmetadata: {name: a}\ndata: {nginx.conf: 'server {}'}",
+        "kind: ConfigMap\nmetadata: {name: a}",
+        "kind: Secret\nmetadata: {name: a}\ndata: {password: Zm9v}",
+        "kind: Deployment\nmetadata: {name: a}\nspec: {template: {spec: {containers: [{name: n, image: nginx:1.27}]}}}",
+        "kind: StatefulSet\nmetadata: {name: a}\nspec: {template: {spec: {containers: [{name: r, image: quay.io/prometheus-operator/prometheus-config-reloader:v0.80.0}]}}}",
+        "kind: StatefulSet\nmetadata: {name: a}\nspec: {}",
+    ];
+    for yaml in sent {
+        assert!(matches(&program, &object(yaml)), "should reach the webhook:\n{yaml}");
+    }
+    for yaml in kept {
+        assert!(
+            !matches(&program, &object(yaml)),
+            "should not reach the webhook:\n{yaml}"
+        );
+    }
+}

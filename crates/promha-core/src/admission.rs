@@ -33,6 +33,54 @@ pub fn lookup_kinds() -> Vec<(&'static str, &'static str)> {
     kinds.into_iter().collect()
 }
 
+/// The CEL match condition of the policies in `policies/`: the API server
+/// sends the webhook a ConfigMap only when a data value may hold a
+/// Prometheus config, a Secret only when a key is named like a config file
+/// (its values are base64 to CEL, as to promha's own reading), and a
+/// Deployment or StatefulSet only when a container runs an image promha
+/// watches; anything else the policy matches, and any object carrying
+/// promha's ignore annotation, always. Built from the same facts the core
+/// reads by, so the two cannot drift. Returns `(name, expression)`.
+pub fn match_condition() -> (&'static str, String) {
+    use crate::model::{object, prometheus_config, thanos, workload};
+    let list = |items: &mut dyn Iterator<Item = &str>| {
+        let quoted: Vec<String> = items.map(|i| format!("'{i}'")).collect();
+        format!("[{}]", quoted.join(", "))
+    };
+    let file_names = list(&mut prometheus_config::FILE_NAMES.iter().copied());
+    let words = list(&mut prometheus_config::WORDS.iter().copied());
+    let secret_key = |var: &str| {
+        let suffixes: Vec<String> = prometheus_config::SECRET_KEY_SUFFIXES
+            .iter()
+            .map(|s| format!("{var}.endsWith('{s}')"))
+            .collect();
+        format!("{var} in {file_names} || {}", suffixes.join(" || "))
+    };
+    let mut images: Vec<&str> = workload::APP_IMAGES.iter().map(|(image, _)| *image).collect();
+    images.push(thanos::IMAGE);
+    images.sort_unstable();
+    // The last path segment of the repository, before a tag or digest (as image_name reads it).
+    let image_pattern = format!("^(.*/)?({})(:[^/@]*)?(@.*)?$", images.join("|"));
+    let expression = format!(
+        "(has(object.metadata.annotations) && '{annotation}' in object.metadata.annotations) ||
+(request.kind.kind == 'ConfigMap' ?
+  has(object.data) && object.data.exists(k, k in {file_names} ||
+    {words}.exists(w, object.data[k].contains(w))) :
+request.kind.kind == 'Secret' ?
+  (has(object.data) && object.data.exists(k, {data_key})) ||
+  (has(object.stringData) && object.stringData.exists(k, {data_key})) :
+request.kind.kind in ['Deployment', 'StatefulSet'] ?
+  has(object.spec) && has(object.spec.template) && has(object.spec.template.spec) &&
+  has(object.spec.template.spec.containers) &&
+  object.spec.template.spec.containers.exists(c, has(c.image) &&
+    c.image.matches('{image_pattern}')) :
+true)",
+        annotation = object::IGNORE_ANNOTATION,
+        data_key = secret_key("k"),
+    );
+    ("promha-reads-it", expression)
+}
+
 /// The lookups that give the admitted document the scope its enabled rules
 /// need. None for an object in an exempt namespace.
 pub fn lookups_for(document: &Document, settings: &Settings) -> Vec<Lookup> {

@@ -73,6 +73,56 @@ pub fn word_place(container: &Node, word: &Node) -> Option<(&'static str, usize)
     })
 }
 
+/// How a container's environment sets a variable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EnvVar {
+    /// An `env` entry names it.
+    Set,
+    /// No entry names it, but `envFrom` may: promha cannot tell.
+    Unknown,
+    /// Nothing sets it (the container runtime sets HOSTNAME, though).
+    Unset,
+}
+
+pub fn env_var(container: &Node, name: &str) -> EnvVar {
+    let named = container
+        .get("env")
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+        .iter()
+        .any(|e| e.get("name").and_then(Node::as_str) == Some(name));
+    if named || name == "HOSTNAME" {
+        EnvVar::Set
+    } else if container
+        .get("envFrom")
+        .and_then(Node::as_seq)
+        .is_some_and(|l| !l.is_empty())
+    {
+        EnvVar::Unknown
+    } else {
+        EnvVar::Unset
+    }
+}
+
+/// The major version an image's tag names (`prom/prometheus:v2.44.0` → 2),
+/// if it names one.
+pub fn image_major_version(image: &str) -> Option<u32> {
+    let without_digest = image.split('@').next().unwrap_or(image);
+    let last = without_digest.rsplit('/').next().unwrap_or(without_digest);
+    let tag = last.split_once(':')?.1;
+    tag.trim_start_matches('v').split('.').next()?.parse().ok()
+}
+
+/// The feature flags a command line enables (`--enable-feature=a,b`, repeatable).
+pub fn enabled_features(words: &[Arg<'_>]) -> Vec<String> {
+    flag_values(words, "--enable-feature")
+        .iter()
+        .flat_map(|(value, _)| value.split(','))
+        .map(|f| f.trim().to_string())
+        .filter(|f| !f.is_empty())
+        .collect()
+}
+
 /// Every value given to `flag` (`--flag=value` or `--flag value`).
 pub fn flag_values<'a, 'd>(words: &'a [Arg<'d>], flag: &str) -> Vec<(&'a str, &'d Node)> {
     let mut values = Vec::new();
@@ -142,6 +192,35 @@ pub fn address_key(target: &str) -> String {
 mod tests {
     use super::*;
     use crate::read::{ReadLimits, read_documents};
+
+    #[test]
+    fn environment_versions_and_features() {
+        let docs = read_documents(
+            "a: {env: [{name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}]}\nb: {envFrom: [{configMapRef: {name: x}}]}\nc: {args: [\"--enable-feature=exemplar-storage,expand-external-labels\", --enable-feature, agent]}\n",
+            &ReadLimits::default(),
+        )
+        .unwrap();
+        let (a, b, c) = (
+            docs[0].get("a").unwrap(),
+            docs[0].get("b").unwrap(),
+            docs[0].get("c").unwrap(),
+        );
+        assert_eq!(env_var(a, "POD_NAME"), EnvVar::Set);
+        assert_eq!(env_var(a, "NODE"), EnvVar::Unset);
+        assert_eq!(env_var(a, "HOSTNAME"), EnvVar::Set);
+        assert_eq!(env_var(b, "POD_NAME"), EnvVar::Unknown);
+        assert_eq!(
+            enabled_features(&command_line(c)),
+            ["exemplar-storage", "expand-external-labels", "agent"]
+        );
+        assert_eq!(image_major_version("prom/prometheus:v2.44.0"), Some(2));
+        assert_eq!(
+            image_major_version("quay.io/prometheus/prometheus:v3.1.0@sha256:ab"),
+            Some(3)
+        );
+        assert_eq!(image_major_version("registry:5000/prometheus"), None);
+        assert_eq!(image_major_version("prom/prometheus:latest"), None);
+    }
 
     #[test]
     fn hosts_replaced_in_addresses() {

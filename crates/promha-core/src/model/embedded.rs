@@ -6,7 +6,7 @@ use base64::Engine;
 
 use super::elector;
 use super::object::Object;
-use super::prometheus_config::{ConfigRole, FILE_NAMES, is_prometheus_config, may_be_one};
+use super::prometheus_config::{ConfigRole, FILE_NAMES, is_prometheus_config, may_be_one, may_hold_config_in_secret};
 use crate::read::{Node, Position, ReadLimits, Value, read_documents_within};
 
 /// A Prometheus config found inside a ConfigMap or Secret, or an effective
@@ -82,6 +82,9 @@ pub fn embedded_configs(objects: &[Object<'_>]) -> Vec<EmbeddedConfig> {
                 continue;
             };
             for entry in entries {
+                if object.kind == "Secret" && !may_hold_config_in_secret(&entry.key) {
+                    continue;
+                }
                 let Some(content) = read_value(&entry.key, &entry.value, base64_encoded) else {
                     continue;
                 };

@@ -43,6 +43,16 @@ pub const WORDS: &[&str] = &[
 /// value must be one, so text that cannot be read there is reported.
 pub const FILE_NAMES: &[&str] = &["prometheus.yml", "prometheus.yaml", "prometheus-elector.yaml"];
 
+/// A Secret's values are base64, so whether one holds a Prometheus config
+/// is judged by its key: a file name of the config's kind. (The API server's
+/// CEL sees them base64 too: the policies' match condition judges the same.)
+pub fn may_hold_config_in_secret(key: &str) -> bool {
+    FILE_NAMES.contains(&key) || SECRET_KEY_SUFFIXES.iter().any(|suffix| key.ends_with(suffix))
+}
+
+/// The file name endings of Secret keys that may hold a config.
+pub const SECRET_KEY_SUFFIXES: &[&str] = &[".yml", ".yaml"];
+
 /// Whether a text may be a Prometheus config, judged by the words its
 /// top-level keys would be, before parsing it.
 pub fn may_be_one(text: &str) -> bool {
@@ -141,8 +151,77 @@ impl<'d> PrometheusConfig<'d> {
     }
 }
 
+/// The environment variables a config value refers to, by who expands them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EnvReferences {
+    /// `${NAME}` and `$NAME`: Prometheus expands these in external labels
+    /// (always since v3; v2 only with `--enable-feature=expand-external-labels`),
+    /// an unset one to "".
+    pub expanded: Vec<String>,
+    /// `$(NAME)`: Kubernetes' syntax for args and env, which the operator's
+    /// config reloader also expands; Prometheus leaves it as written.
+    pub kubernetes_style: Vec<String>,
+}
+
+/// What `text` refers to, as Go's `os.Expand` (Prometheus) reads `$`.
+pub fn env_references(text: &str) -> EnvReferences {
+    let mut refs = EnvReferences::default();
+    let bytes = text.as_bytes();
+    let name_len = |from: usize| {
+        bytes[from..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+            .count()
+    };
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'$' {
+            i += 1;
+            continue;
+        }
+        match bytes.get(i + 1) {
+            Some(b'{') => match text[i + 2..].find('}') {
+                Some(end) => {
+                    refs.expanded.push(text[i + 2..i + 2 + end].to_string());
+                    i += end + 3;
+                }
+                None => i += 2,
+            },
+            Some(b'(') => match text[i + 2..].find(')') {
+                Some(end) => {
+                    refs.kubernetes_style.push(text[i + 2..i + 2 + end].to_string());
+                    i += end + 3;
+                }
+                None => i += 2,
+            },
+            Some(_) => {
+                let n = name_len(i + 1);
+                if n > 0 {
+                    refs.expanded.push(text[i + 1..i + 1 + n].to_string());
+                }
+                i += 1 + n.max(1);
+            }
+            None => i += 1,
+        }
+    }
+    refs
+}
+
 /// Whether an external label's value differs between pods: it holds an
 /// environment expansion (`${POD_NAME}`, `$HOSTNAME`, or config-reloader's `$(POD_NAME)`).
 pub fn varies_per_pod(value: &Node) -> bool {
     value.scalar_text().is_some_and(|text| text.contains('$'))
+}
+
+#[cfg(test)]
+mod env_tests {
+    use super::*;
+
+    #[test]
+    fn references_as_prometheus_and_kubernetes_read_them() {
+        let refs = env_references("${POD_NAME}-$HOSTNAME-$(NODE)-$$-${unclosed");
+        assert_eq!(refs.expanded, ["POD_NAME", "HOSTNAME"]);
+        assert_eq!(refs.kubernetes_style, ["NODE"]);
+        assert_eq!(env_references("prometheus-0"), EnvReferences::default());
+    }
 }

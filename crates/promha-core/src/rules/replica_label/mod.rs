@@ -3,8 +3,12 @@
 use super::{Emitter, Need, Rule};
 use crate::finding::{FieldPath, Fix, Severity};
 use crate::model::Input;
+use crate::model::containers::{
+    EnvVar, enabled_features, env_var, flag_values, image_major_version, image_name, takes_appended_args,
+};
 use crate::model::operator::{self, DEFAULT_REPLICA_LABEL, ReplicaLabel};
-use crate::model::prometheus_config::{ConfigRole, PrometheusConfig, varies_per_pod};
+use crate::model::prometheus_config::{ConfigRole, PrometheusConfig, env_references, varies_per_pod};
+use crate::model::workload::Workload;
 use crate::read::Node;
 use crate::scope::Scope;
 use crate::settings::REPLICA_LABELS;
@@ -29,6 +33,13 @@ pub const RULE: Rule = Rule {
             kind: "Deployment",
             namespaces: of_config_holders,
         },
+        // The configs an admitted plain Prometheus runs, whose external labels
+        // name variables its containers must set.
+        Need {
+            api_version: "v1",
+            kind: "ConfigMap",
+            namespaces: of_plain_prometheus,
+        },
     ],
     settings: &[],
     check,
@@ -49,6 +60,15 @@ fn of_config_holders(scope: &Scope<'_>) -> Vec<String> {
         .map(|c| scope.object(c.object))
         .filter(|o| !o.standalone_config)
         .map(|o| o.namespace.clone())
+        .collect()
+}
+
+fn of_plain_prometheus(scope: &Scope<'_>) -> Vec<String> {
+    scope
+        .workloads
+        .iter()
+        .filter(|w| !w.operator && w.app == crate::model::App::Prometheus)
+        .map(|w| scope.object(w.object).namespace.clone())
         .collect()
 }
 
@@ -147,7 +167,9 @@ fn check_config(scope: &Scope<'_>, config: &PrometheusConfig<'_>, out: &mut Emit
 
         ),
         Some((label, value)) => {
-            if !varies_per_pod(value) {
+            if varies_per_pod(value) {
+                check_expansion(scope, config, &runners, label, value, severity, out);
+            } else {
                 let text = value.scalar_text().unwrap_or_default();
                 let collide = match &single {
                     Some(runner) => format!(
@@ -177,3 +199,112 @@ fn check_config(scope: &Scope<'_>, config: &PrometheusConfig<'_>, out: &mut Emit
         }
     }
 }
+
+/// Image of the operator's config reloader, which expands `$(VAR)` in the
+/// config it writes.
+const CONFIG_RELOADER_IMAGE: &str = "prometheus-config-reloader";
+
+/// A value naming environment variables varies per pod only if Prometheus
+/// expands them and the pods set them: checked against each workload that
+/// runs the config.
+fn check_expansion(
+    scope: &Scope<'_>,
+    config: &PrometheusConfig<'_>,
+    runners: &[&Workload<'_>],
+    label: &str,
+    value: &Node,
+    severity: Severity,
+    out: &mut Emitter<'_>,
+) {
+    let Some(text) = value.as_str() else { return };
+    let refs = env_references(text);
+    let field = config.field(&format!("global.external_labels.{label}"));
+    for runner in runners {
+        let object = scope.object(runner.object);
+        let Some(container) = runner.container else { continue };
+        let reloaded = object.containers().iter().any(|c| {
+            c.get("image")
+                .and_then(Node::as_str)
+                .is_some_and(|i| image_name(i) == CONFIG_RELOADER_IMAGE)
+        });
+        if refs.expanded.is_empty() {
+            if !refs.kubernetes_style.is_empty() && !reloaded {
+                let fixed = refs.kubernetes_style.iter().fold(text.to_string(), |t, v| {
+                    t.replace(&format!("$({v})"), &format!("${{{v}}}"))
+                });
+                let fix = Fix::text(format!("write it {fixed}: Prometheus expands ${{VAR}}"));
+                out.report_as(
+                    severity,
+                    scope.object(config.object),
+                    value.position,
+                    format!(
+                        "{field} is {text:?}, but Prometheus does not expand $(…) (Kubernetes' syntax for args and env, which only the operator's config reloader applies to a config file): every replica of {} sends that text as is, so their series collide instead of being deduplicated.",
+                        object.display()
+                    ),
+                    match config.edit_path(&["global", "external_labels", label]) {
+                        Some(path) => fix.set(path, serde_json::json!(fixed)),
+                        None => fix,
+                    },
+                );
+                return;
+            }
+            continue;
+        }
+        let image = container.get("image").and_then(Node::as_str).unwrap_or_default();
+        let words = runner.command_line();
+        let args_position = container.get("args").map_or(container.position, |a| a.position);
+        if image_major_version(image) == Some(2) && !enabled_features(&words).iter().any(|f| f == EXPAND_FEATURE) {
+            let fix = Fix::text(format!(
+                "add --enable-feature={EXPAND_FEATURE} to the Prometheus container's args"
+            ));
+            out.report_as(
+                severity,
+                object,
+                args_position,
+                format!(
+                    "{} runs {image}, and Prometheus 2 expands {text} in {field} only with --enable-feature={EXPAND_FEATURE}: without it every replica sends the text as is, so their series collide instead of being deduplicated.",
+                    object.display()
+                ),
+                match object.container_path(container) {
+                    Some(path) if takes_appended_args(container) && flag_values(&words, "--enable-feature").is_empty() => {
+                        fix.append(path.key("args"), vec![serde_json::json!(format!("--enable-feature={EXPAND_FEATURE}"))])
+                    }
+                    _ => fix,
+                },
+            );
+            continue;
+        }
+        let unset: Vec<&str> = refs
+            .expanded
+            .iter()
+            .filter(|v| env_var(container, v) == EnvVar::Unset)
+            .map(String::as_str)
+            .collect();
+        if unset.len() < refs.expanded.len() {
+            continue;
+        }
+        let Some(first) = unset.first() else { continue };
+        let name = container.get("name").and_then(Node::as_str).unwrap_or("prometheus");
+        let entry = serde_json::json!({"name": first, "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}});
+        let fix = Fix::text(format!(
+            "set {first} in container {name} from the pod's name: env: [{{name: {first}, valueFrom: {{fieldRef: {{fieldPath: metadata.name}}}}}}]"
+        ));
+        out.report_as(
+            severity,
+            object,
+            container.get("env").map_or(container.position, |e| e.position),
+            format!(
+                "{field} is {text:?}, but container {name} of {} sets no {}: Prometheus expands an unset variable to \"\", so every replica sends the same value and their series collide instead of being deduplicated.",
+                object.display(),
+                unset.join(", ")
+            ),
+            match object.container_path(container) {
+                Some(path) => fix.append(path.key("env"), vec![entry]),
+                None => fix,
+            },
+        );
+    }
+}
+
+/// The Prometheus 2 feature that expands environment variables in external labels.
+const EXPAND_FEATURE: &str = "expand-external-labels";
