@@ -164,6 +164,37 @@ mod tests {
 
     const AM: &str = "apiVersion: monitoring.coreos.com/v1\nkind: Alertmanager\nmetadata: {name: main, namespace: mon}\nspec: {replicas: 2}\n";
 
+    /// The webhook's CEL condition names everything the core reads by (the
+    /// policy crate's tests evaluate it with a CEL interpreter).
+    #[test]
+    fn the_match_condition_names_what_the_core_reads() {
+        let (name, expression) = match_condition();
+        assert!(!name.is_empty() && name.chars().all(|c| c.is_ascii_lowercase() || c == '-'));
+        let named = |text: &str| expression.contains(&format!("'{text}'")) || expression.contains(text);
+        for needle in crate::model::prometheus_config::FILE_NAMES
+            .iter()
+            .chain(crate::model::prometheus_config::SECRET_KEY_SUFFIXES)
+            .chain(&[
+                crate::model::object::IGNORE_ANNOTATION,
+                "ConfigMap",
+                "Secret",
+                "StatefulSet",
+                "Deployment",
+            ])
+        {
+            assert!(named(needle), "the condition does not name {needle}: {expression}");
+        }
+        for (image, _) in crate::model::workload::APP_IMAGES {
+            assert!(expression.contains(image), "{image}");
+        }
+        assert!(expression.contains(crate::model::thanos::IMAGE));
+        let depth = expression.chars().try_fold(0i32, |depth, c| {
+            let depth = depth + i32::from(c == '(') - i32::from(c == ')');
+            (depth >= 0).then_some(depth)
+        });
+        assert_eq!(depth, Some(0), "unbalanced parentheses: {expression}");
+    }
+
     fn rules_of(findings: &[Finding]) -> Vec<&str> {
         findings.iter().map(|f| f.rule).collect()
     }

@@ -53,6 +53,11 @@ pub fn settings_schema() -> Json {
     settings::json_schema(&catalog())
 }
 
+/// Rancher's settings form, `questions-ui.yml`.
+pub fn questions_ui() -> String {
+    settings::questions_ui(&catalog())
+}
+
 /// The README's settings table.
 pub fn settings_table() -> String {
     settings::markdown_table(&catalog())
@@ -254,6 +259,61 @@ mod tests {
                 stale.is_empty(),
                 "README.md's {stale:?} tables are out of date: run `make readme`"
             );
+        }
+    }
+
+    /// Rancher's form is generated too: questions-ui.yml, and its copy in
+    /// artifacthub-pkg.yml (as `kwctl scaffold artifacthub` embeds it).
+    /// `make readme` writes both again.
+    #[test]
+    fn the_settings_form_is_the_catalogue() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let form = questions_ui();
+        let package_path = root.join("artifacthub-pkg.yml");
+        let package = std::fs::read_to_string(&package_path).unwrap_or_default();
+        let key = "  kubewarden/questions-ui: |\n";
+        let start = package
+            .find(key)
+            .expect("artifacthub-pkg.yml has kubewarden/questions-ui")
+            + key.len();
+        // The block scalar runs to the next key of the annotations map.
+        let end = package[start..]
+            .match_indices('\n')
+            .map(|(i, _)| start + i + 1)
+            .find(|&i| package[i..].starts_with("  ") && !package[i..].starts_with("   "))
+            .unwrap_or(package.len());
+        let embedded: String = form
+            .lines()
+            .map(|line| {
+                if line.is_empty() {
+                    "\n".to_string()
+                } else {
+                    format!("    {line}\n")
+                }
+            })
+            .collect();
+        let form_path = root.join("questions-ui.yml");
+        let stale_form = std::fs::read_to_string(&form_path).unwrap_or_default() != form;
+        let stale_package = package[start..end] != embedded;
+        if std::env::var_os("PROMHA_BLESS").is_some() {
+            std::fs::write(&form_path, &form).unwrap();
+            let mut package = package.clone();
+            package.replace_range(start..end, &embedded);
+            std::fs::write(&package_path, package).unwrap();
+        } else {
+            assert!(!stale_form, "questions-ui.yml is out of date: run `make readme`");
+            assert!(
+                !stale_package,
+                "artifacthub-pkg.yml's kubewarden/questions-ui is out of date: run `make readme`"
+            );
+        }
+        // What the form writes is YAML the core reads back: every question names a setting.
+        let parsed = crate::yaml_to_json(&form).expect("questions-ui.yml is YAML");
+        let questions = parsed[0]["questions"].as_array().expect("a questions list").clone();
+        assert!(questions.len() >= 8, "{questions:?}");
+        for question in &questions {
+            let key = question["variable"].as_str().unwrap();
+            assert!(catalog().settings.iter().any(|d| d.key == key), "{key}");
         }
     }
 

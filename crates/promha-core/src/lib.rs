@@ -46,3 +46,19 @@ pub fn yaml_to_json(text: &str) -> Result<Vec<serde_json::Value>, ReadError> {
         .map(read::Node::to_json)
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn yaml_to_json_reads_every_document_with_its_types() {
+        let values = super::yaml_to_json("a: 1\nb: [x, true]\n---\nc: {d: null}\n").unwrap();
+        assert_eq!(
+            values,
+            vec![
+                serde_json::json!({"a": 1, "b": ["x", true]}),
+                serde_json::json!({"c": {"d": null}})
+            ]
+        );
+        assert!(super::yaml_to_json("a: [1\n").is_err());
+    }
+}

@@ -22,6 +22,10 @@ use crate::suggest::suggest;
 pub struct SettingDecl {
     /// The key, in camelCase as in `.promha.yaml` and the policy's settings.
     pub key: &'static str,
+    /// Its name in forms (the web page's, Rancher's questions-ui.yml).
+    pub title: &'static str,
+    /// The section of a form it is shown in.
+    pub group: &'static str,
     /// What it does, one sentence for tables and forms.
     pub doc: &'static str,
     pub kind: Kind,
@@ -171,6 +175,8 @@ impl RuleLevel {
 
 pub static RULES: Setting<()> = Setting::new(SettingDecl {
     key: "rules",
+    title: "Rule levels",
+    group: "Rules",
     doc: "rule id → `off`, `warning` or `error`",
     kind: Kind::RuleLevels,
     default: DefaultValue::NoLevels,
@@ -179,6 +185,8 @@ pub static RULES: Setting<()> = Setting::new(SettingDecl {
 
 pub static EXEMPT_NAMESPACES: Setting<Vec<String>> = Setting::new(SettingDecl {
     key: "exemptNamespaces",
+    title: "Exempt namespaces",
+    group: "Exemptions",
     doc: "namespaces whose objects are not checked",
     kind: Kind::Strings,
     default: DefaultValue::Texts(&[]),
@@ -187,6 +195,8 @@ pub static EXEMPT_NAMESPACES: Setting<Vec<String>> = Setting::new(SettingDecl {
 
 pub static ALLOW_IGNORE_ANNOTATION: Setting<bool> = Setting::new(SettingDecl {
     key: "allowIgnoreAnnotation",
+    title: "Honour the promha.io/ignore annotation",
+    group: "Exemptions",
     doc: "honour the `promha.io/ignore` annotation",
     kind: Kind::Boolean,
     default: DefaultValue::Bool(true),
@@ -196,6 +206,8 @@ pub static ALLOW_IGNORE_ANNOTATION: Setting<bool> = Setting::new(SettingDecl {
 /// Read by every rule that finds the replica label of a raw prometheus.yml.
 pub static REPLICA_LABELS: Setting<Vec<String>> = Setting::new(SettingDecl {
     key: "replicaLabels",
+    title: "Replica label names",
+    group: "Prometheus configuration",
     doc: "accepted replica label names in raw prometheus.yml",
     kind: Kind::LabelNames,
     default: DefaultValue::Texts(&["prometheus_replica", "replica", "__replica__"]),
@@ -204,6 +216,8 @@ pub static REPLICA_LABELS: Setting<Vec<String>> = Setting::new(SettingDecl {
 
 pub static EXCLUDE: Setting<Vec<String>> = Setting::new(SettingDecl {
     key: "exclude",
+    title: "Excluded paths",
+    group: "Files",
     doc: "gitignore-style globs of paths not to lint, relative to the settings file's directory (like `--exclude`); the policy and the web page ignore it",
     kind: Kind::Globs,
     default: DefaultValue::Texts(&[]),
@@ -303,18 +317,26 @@ impl Settings {
                 });
             }
         };
-        let mut problems = Vec::new();
+        // Each problem with its key's place in the catalogue (unknown keys
+        // last, by name), so the message does not depend on the order the
+        // host serialised the settings in (kwctl sorts them, kubectl does not).
+        let mut problems: Vec<(Option<usize>, &str, String)> = Vec::new();
         let mut switched_off = Vec::new();
         for (key, value) in map {
-            let Some(decl) = catalog.settings.iter().find(|d| d.key == key) else {
+            let Some(place) = catalog.settings.iter().position(|d| d.key == key) else {
                 let known: Vec<&str> = catalog.settings.iter().map(|d| d.key).collect();
                 let message = format!("unknown setting; known settings are {}", known.join(", "));
-                problems.push(match suggest(key, known.iter().copied()) {
-                    Some(s) => format!("`{key}` did you mean `{s}`? {message}"),
-                    None => format!("`{key}` {message}"),
-                });
+                problems.push((
+                    None,
+                    key,
+                    match suggest(key, known.iter().copied()) {
+                        Some(s) => format!("`{key}` did you mean `{s}`? {message}"),
+                        None => format!("`{key}` {message}"),
+                    },
+                ));
                 continue;
             };
+            let decl = catalog.settings[place];
             if value.is_null() {
                 continue; // Written but empty: the default.
             }
@@ -322,7 +344,7 @@ impl Settings {
                 Kind::RuleLevels => rule_levels(value, &catalog.rule_ids).map(|levels| settings.levels.extend(levels)),
                 Kind::RuleSwitch(rule) => boolean(value).map(|on| {
                     if !on {
-                        switched_off.push((*rule, decl.key));
+                        switched_off.push((place, *rule, decl.key));
                     }
                 }),
                 kind => parse_value(kind, value).map(|v| {
@@ -330,25 +352,31 @@ impl Settings {
                 }),
             };
             if let Err(problem) = result {
-                problems.push(format!("`{key}` {problem}"));
+                problems.push((Some(place), key, format!("`{key}` {problem}")));
             }
         }
-        for (rule, key) in switched_off {
+        for (place, rule, key) in switched_off {
             match settings.levels.get(rule) {
                 Some(RuleLevel::Off) | None => {
                     settings.levels.insert(rule.to_string(), RuleLevel::Off);
                 }
-                Some(level) => problems.push(format!(
-                    "`{key}` is false, which turns {rule} off, but `rules` sets {rule} to {}: keep one",
-                    level.as_str()
+                Some(level) => problems.push((
+                    Some(place),
+                    key,
+                    format!(
+                        "`{key}` is false, which turns {rule} off, but `rules` sets {rule} to {}: keep one",
+                        level.as_str()
+                    ),
                 )),
             }
         }
         if problems.is_empty() {
-            Ok(settings)
-        } else {
-            Err(SettingsError { problems })
+            return Ok(settings);
         }
+        problems.sort_by(|a, b| (a.0.is_none(), a.0, a.1).cmp(&(b.0.is_none(), b.0, b.1)));
+        Err(SettingsError {
+            problems: problems.into_iter().map(|(_, _, problem)| problem).collect(),
+        })
     }
 
     /// Overrides one rule's level (`--rule id=level`), naming what is wrong
@@ -593,6 +621,69 @@ pub fn markdown_table(catalog: &Catalog) -> String {
     out
 }
 
+/// Rancher's settings form for the policy (`questions-ui.yml`, which
+/// `kwctl scaffold artifacthub` embeds in artifacthub-pkg.yml): one question
+/// per setting the policy reads, leaving out the CLI's and the deprecated
+/// ones. Strings are written as JSON, which YAML reads as it is.
+pub fn questions_ui(catalog: &Catalog) -> String {
+    let quoted = |text: &str| Json::from(text).to_string();
+    let mut out = String::from(
+        "# The settings form Rancher's Kubewarden UI shows for this policy (embedded\n\
+         # in artifacthub-pkg.yml as kubewarden/questions-ui by `kwctl scaffold\n\
+         # artifacthub`). Generated from promha-core's setting declarations by\n\
+         # `make readme`; do not edit.\nquestions:\n",
+    );
+    for decl in &catalog.settings {
+        if decl.cli_only || matches!(decl.kind, Kind::RuleSwitch(_)) {
+            continue;
+        }
+        let mut tooltip = decl.doc.replace('`', "");
+        if let Some(first) = tooltip.get(..1) {
+            tooltip.replace_range(..1, &first.to_uppercase());
+        }
+        tooltip.push('.');
+        match &decl.default {
+            DefaultValue::SameAs(other) => tooltip.push_str(&format!(" Leave empty to use {}.", other.key)),
+            DefaultValue::NoLevels => tooltip.push_str(&format!(" Rules: {}.", catalog.rule_ids.join(", "))),
+            _ => {}
+        }
+        out.push_str(&format!(
+            "  - variable: {}\n    label: {}\n    group: {}\n",
+            decl.key,
+            quoted(decl.title),
+            quoted(decl.group)
+        ));
+        let kind = match decl.kind {
+            Kind::Integer { .. } => "int",
+            Kind::Boolean | Kind::RuleSwitch(_) => "boolean",
+            Kind::OneOf(_) => "enum",
+            Kind::LabelKey => "string",
+            Kind::LabelNames | Kind::Strings | Kind::Globs => "array[string]",
+            Kind::RuleLevels => "map[string]",
+        };
+        out.push_str(&format!("    type: {kind}\n"));
+        if let Kind::OneOf(choices) = decl.kind {
+            out.push_str("    options:\n");
+            for choice in choices {
+                out.push_str(&format!("      - {}\n", quoted(choice)));
+            }
+        }
+        match &decl.default {
+            DefaultValue::SameAs(_) => {}
+            DefaultValue::NoLevels => out.push_str("    default: {}\n"),
+            _ => out.push_str(&format!(
+                "    default: {}\n",
+                value_json(&Settings::default().value(decl))
+            )),
+        }
+        if let Kind::Integer { min, max } = decl.kind {
+            out.push_str(&format!("    min: {min}\n    max: {max}\n"));
+        }
+        out.push_str(&format!("    required: false\n    tooltip: {}\n", quoted(&tooltip)));
+    }
+    out
+}
+
 /// The JSON Schema (2020-12) of the settings: `.promha.yaml` and the
 /// policy's settings. Editors with the YAML language server validate and
 /// complete `.promha.yaml` against it; the web page builds its form from it.
@@ -632,7 +723,9 @@ pub fn json_schema(catalog: &Catalog) -> Json {
                 description.push_str(" (CLI only)");
                 map.insert("x-promha-cli-only".into(), json!(true));
             }
+            map.insert("title".into(), json!(decl.title));
             map.insert("description".into(), json!(description));
+            map.insert("x-promha-group".into(), json!(decl.group));
             let default = match &decl.default {
                 DefaultValue::SameAs(_) => None,
                 DefaultValue::NoLevels => Some(json!({})),
@@ -665,6 +758,8 @@ mod tests {
 
     static NUMBER: Setting<i64> = Setting::new(SettingDecl {
         key: "number",
+        title: "A number",
+        group: "Test",
         doc: "a number",
         kind: Kind::Integer { min: 1, max: 10 },
         default: DefaultValue::Int(2),
@@ -672,6 +767,8 @@ mod tests {
     });
     static FOLLOWER: Setting<i64> = Setting::new(SettingDecl {
         key: "follower",
+        title: "Follower",
+        group: "Test",
         doc: "follows number",
         kind: Kind::Integer { min: 1, max: 10 },
         default: DefaultValue::SameAs(&NUMBER.decl),
@@ -679,6 +776,8 @@ mod tests {
     });
     static MODE: Setting<String> = Setting::new(SettingDecl {
         key: "mode",
+        title: "Mode",
+        group: "Test",
         doc: "a mode",
         kind: Kind::OneOf(&["soft", "hard"]),
         default: DefaultValue::Text("soft"),
@@ -686,6 +785,8 @@ mod tests {
     });
     static SWITCH: Setting<bool> = Setting::new(SettingDecl {
         key: "switch",
+        title: "Switch",
+        group: "Test",
         doc: "turns rule b off",
         kind: Kind::RuleSwitch("rule-b"),
         default: DefaultValue::Bool(true),
@@ -730,6 +831,19 @@ mod tests {
             (s.get(&NUMBER), s.get(&FOLLOWER), s.get(&MODE).as_str()),
             (5, 3, "soft")
         );
+    }
+
+    /// kwctl hands the policy its settings with sorted keys, kubectl in the
+    /// order written: the problems read the same either way, in the
+    /// catalogue's order, unknown keys last.
+    #[test]
+    fn problems_come_in_the_catalogues_order_whatever_the_keys_order() {
+        let written: Json = serde_json::from_str(r#"{"zzz": 1, "mode": "always", "number": "two"}"#).unwrap();
+        let sorted: Json = serde_json::from_str(r#"{"mode": "always", "number": "two", "zzz": 1}"#).unwrap();
+        let (a, b) = (problems(written), problems(sorted));
+        assert_eq!(a, b);
+        let (number, mode, unknown) = (a.find("`number`"), a.find("`mode`"), a.find("`zzz`"));
+        assert!(number < mode && mode < unknown, "{a}");
     }
 
     #[test]

@@ -15,7 +15,9 @@ use crate::settings::{DefaultValue, Kind, Setting, SettingDecl, Settings};
 
 pub static ANTI_AFFINITY: Setting<String> = Setting::new(SettingDecl {
     key: "antiAffinity",
-    doc: "`required`: only required terms and DoNotSchedule constraints count",
+    title: "Anti-affinity",
+    group: "Scheduling",
+    doc: "`preferred`: a preferred term or a ScheduleAnyway spread constraint is enough; `required`: only required terms and DoNotSchedule constraints count",
     kind: Kind::OneOf(&["preferred", "required"]),
     default: DefaultValue::Text("preferred"),
     cli_only: false,
@@ -23,6 +25,8 @@ pub static ANTI_AFFINITY: Setting<String> = Setting::new(SettingDecl {
 
 pub static TOPOLOGY_KEY: Setting<String> = Setting::new(SettingDecl {
     key: "topologyKey",
+    title: "Topology key",
+    group: "Scheduling",
     doc: "the failure domain replicas must be spread over",
     kind: Kind::LabelKey,
     default: DefaultValue::Text("kubernetes.io/hostname"),

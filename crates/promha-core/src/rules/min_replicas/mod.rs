@@ -11,6 +11,8 @@ use crate::settings::{DefaultValue, Kind, Setting, SettingDecl, Settings};
 
 pub static MIN_REPLICAS: Setting<i64> = Setting::new(SettingDecl {
     key: "minReplicas",
+    title: "Minimum replicas",
+    group: "Replicas",
     doc: "minimum pods per shard for Prometheus, PrometheusAgent and Thanos Ruler",
     kind: Kind::Integer { min: 1, max: 1000 },
     default: DefaultValue::Int(2),
@@ -19,6 +21,8 @@ pub static MIN_REPLICAS: Setting<i64> = Setting::new(SettingDecl {
 
 pub static ALERTMANAGER_MIN_REPLICAS: Setting<i64> = Setting::new(SettingDecl {
     key: "alertmanagerMinReplicas",
+    title: "Minimum Alertmanager replicas",
+    group: "Replicas",
     doc: "minimum Alertmanager replicas",
     kind: Kind::Integer { min: 1, max: 1000 },
     default: DefaultValue::SameAs(&MIN_REPLICAS.decl),

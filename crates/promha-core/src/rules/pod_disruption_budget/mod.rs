@@ -10,6 +10,8 @@ use crate::settings::{DefaultValue, Kind, Setting, SettingDecl};
 /// Kept from promha 0.1: `false` is `rules: {pod-disruption-budget: off}`.
 pub static POD_DISRUPTION_BUDGET: Setting<bool> = Setting::new(SettingDecl {
     key: "podDisruptionBudget",
+    title: "Require PodDisruptionBudgets (deprecated)",
+    group: "Rules",
     doc: "deprecated: `false` is the same as `rules: {pod-disruption-budget: off}`",
     kind: Kind::RuleSwitch("pod-disruption-budget"),
     default: DefaultValue::Bool(true),

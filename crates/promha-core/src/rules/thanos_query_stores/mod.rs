@@ -127,6 +127,12 @@ fn check_query(scope: &Scope<'_>, query: &ThanosQuery<'_>, out: &mut Emitter<'_>
             }
         }
     }
+    // Endpoints from files (--store.sd-files, --endpoint.sd-config-file) are
+    // read at run time: they may name every pod, so what is visible is not
+    // all the querier reads, and a verdict would be a guess.
+    if query.endpoints_unseen {
+        return;
+    }
     for (index, reached) in reach {
         let Some(workload) = scope.workloads.iter().find(|w| w.object == index) else {
             continue;
