@@ -26,6 +26,9 @@ run: setup-rust cli annotated-policy.wasm
 	@echo "== promha lint examples/manifests/broken   (finds the classic mistakes; exit status 1)"
 	@$(PROMHA) lint examples/manifests/broken || [ $$? -eq 1 ]
 	@echo
+	@echo "== promha lint examples/cluster   (what a cluster runs, as kubectl get ... -o yaml reports it; exit status 1)"
+	@$(PROMHA) lint examples/cluster || [ $$? -eq 1 ]
+	@echo
 	@for request in examples/requests/*.json; do \
 	  echo "== policy: $$request"; \
 	  $(KWRUN) run annotated-policy.wasm --request-path "$$request" --cluster-state examples/requests/cluster.yaml \

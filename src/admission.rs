@@ -1,7 +1,7 @@
 //! From an admission request to a response.
 
 use kubewarden_policy_sdk::response::ValidationResponse;
-use promha_core::admission::{Lookup, check_admitted, lookups_for};
+use promha_core::admission::{Lookup, Operation, check_admitted, lookups_for};
 use promha_core::json_type;
 use promha_core::{Document, Finding, Settings, Severity};
 use serde_json::Value as Json;
@@ -30,10 +30,11 @@ pub fn validate(payload: &[u8], cluster: &dyn Cluster) -> ValidationResponse {
     let Some(request) = payload.get("request").filter(|r| r.is_object()) else {
         return reject("promha: the payload has no admission request".to_string(), Vec::new());
     };
-    let operation = request.get("operation").and_then(Json::as_str).unwrap_or("CREATE");
-    if matches!(operation, "DELETE" | "CONNECT") {
-        return accept(Vec::new());
-    }
+    let operation = match request.get("operation").and_then(Json::as_str).unwrap_or("CREATE") {
+        "DELETE" | "CONNECT" => return accept(Vec::new()),
+        "UPDATE" => Operation::Update,
+        _ => Operation::Create,
+    };
     let object = match request.get("object") {
         None | Some(Json::Null) => return accept(Vec::new()),
         Some(object @ Json::Object(_)) => with_type_from_request(object, request),
@@ -52,7 +53,7 @@ pub fn validate(payload: &[u8], cluster: &dyn Cluster) -> ValidationResponse {
     let mut related = Vec::new();
     let mut failed = Vec::new();
     let mut warnings = Vec::new();
-    for lookup in lookups_for(&admitted, &settings) {
+    for lookup in lookups_for(&admitted, &settings, operation) {
         match cluster.list(&lookup) {
             Ok(items) => related.extend(items.iter().map(Document::from_json)),
             Err(e) => {
@@ -81,8 +82,12 @@ pub fn validate(payload: &[u8], cluster: &dyn Cluster) -> ValidationResponse {
 }
 
 fn lookup_warning(lookup: &Lookup, error: &str) -> String {
+    let selected = match &lookup.label_selector {
+        Some(selector) => format!(" with labels {selector}"),
+        None => String::new(),
+    };
     format!(
-        "promha: could not list {} {} objects in namespace {} ({error}); checks that need them were skipped or may be incomplete",
+        "promha: could not list {} {} objects{selected} in namespace {} ({error}); checks that need them were skipped or may be incomplete",
         lookup.api_version, lookup.kind, lookup.namespace
     )
 }
@@ -141,11 +146,24 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    /// A cluster holding fixed objects.
+    /// A cluster holding fixed objects; it answers the equality selectors
+    /// (`a=b,c=d`) the policy sends.
     struct FixedCluster(Vec<Json>);
 
     impl Cluster for FixedCluster {
         fn list(&self, lookup: &Lookup) -> Result<Vec<Json>, String> {
+            let selected = |o: &Json| {
+                lookup
+                    .label_selector
+                    .as_deref()
+                    .unwrap_or_default()
+                    .split(',')
+                    .filter(|r| !r.is_empty())
+                    .all(|requirement| {
+                        let (key, value) = requirement.split_once('=').unwrap_or((requirement, ""));
+                        o["metadata"]["labels"][key] == value
+                    })
+            };
             Ok(self
                 .0
                 .iter()
@@ -153,6 +171,7 @@ mod tests {
                     o["apiVersion"] == lookup.api_version
                         && o["kind"] == lookup.kind
                         && o["metadata"]["namespace"].as_str().unwrap_or("default") == lookup.namespace
+                        && selected(o)
                 })
                 .cloned()
                 .collect())
@@ -270,6 +289,51 @@ mod tests {
             !warnings.iter().any(|w| w.starts_with("pod-disruption-budget: ")),
             "an unknown PDB is not reported as missing"
         );
+    }
+
+    fn prometheus_pod(name: &str, instance: &str, node: &str) -> Json {
+        json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {
+                "name": name, "namespace": "monitoring",
+                "labels": {"app.kubernetes.io/name": "prometheus", "app.kubernetes.io/instance": instance,
+                    "app.kubernetes.io/managed-by": "prometheus-operator", "operator.prometheus.io/name": instance,
+                    "operator.prometheus.io/shard": "0", "prometheus": instance}
+            },
+            "spec": {"nodeName": node},
+            "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]}
+        })
+    }
+
+    #[test]
+    fn co_scheduled_pods_reject_a_create_not_an_update() {
+        let cluster = FixedCluster(vec![
+            pdb(),
+            prometheus_pod("prometheus-k8s-0", "k8s", "n1"),
+            prometheus_pod("prometheus-k8s-1", "k8s", "n1"),
+        ]);
+        let created = validate(&request(prometheus(ha_spec()), json!({})), &cluster);
+        assert!(!created.accepted);
+        assert!(
+            created.message.unwrap().starts_with("co-scheduled: "),
+            "the background audit presents stored objects as created"
+        );
+        let mut update: Json = serde_json::from_slice(&request(prometheus(ha_spec()), json!({}))).unwrap();
+        update["request"]["operation"] = json!("UPDATE");
+        let updated = validate(update.to_string().as_bytes(), &cluster);
+        assert!(updated.accepted, "{:?}", updated.message);
+        assert_eq!(updated.warnings, None);
+    }
+
+    #[test]
+    fn pods_of_other_workloads_are_not_looked_up() {
+        let cluster = FixedCluster(vec![
+            pdb(),
+            prometheus_pod("prometheus-k8s-0", "k8s", "n1"),
+            prometheus_pod("prometheus-other-0", "other", "n1"),
+        ]);
+        let response = validate(&request(prometheus(ha_spec()), json!({})), &cluster);
+        assert!(response.accepted, "{:?}", response.message);
     }
 
     #[test]

@@ -6,7 +6,8 @@ use serde_json::Value as Json;
 
 /// Where related objects come from: the cluster in production, a fixed set in tests.
 pub trait Cluster {
-    /// The objects of a lookup's kind in its namespace, or why they could not be listed.
+    /// The objects of a lookup's kind in its namespace (those its label
+    /// selector picks), or why they could not be listed.
     fn list(&self, lookup: &Lookup) -> Result<Vec<Json>, String>;
 }
 
@@ -20,7 +21,8 @@ impl Cluster for HostCluster {
             api_version: lookup.api_version.to_string(),
             kind: lookup.kind.to_string(),
             namespace: lookup.namespace.clone(),
-            label_selector: None,
+            // Narrows big lists (a namespace's Pods) to the admitted workload's.
+            label_selector: lookup.label_selector.clone(),
             field_selector: None,
             field_masks: None,
         };

@@ -9,18 +9,29 @@ use crate::finding::Finding;
 use crate::model::Input;
 use crate::model::embedded::embedded_configs;
 use crate::model::object::Object;
+use crate::model::selector::equality_selector;
 use crate::read::Document;
 use crate::rules::{self, RULES};
 use crate::scope::CheckOptions;
 use crate::scope::Scope;
 use crate::settings::Settings;
 
-/// A namespace's objects of one kind.
+/// A namespace's objects of one kind (those a label selector picks, if any).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Lookup {
     pub api_version: &'static str,
     pub kind: &'static str,
     pub namespace: String,
+    /// In the API's string syntax (`a=b,c=d`); `None`: every object of the kind.
+    pub label_selector: Option<String>,
+}
+
+/// What the admission request does with the object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Operation {
+    /// CREATE, and the background audit's requests (it presents every stored object as created).
+    Create,
+    Update,
 }
 
 /// Every kind a rule may ask to look up, `(apiVersion, kind)`, each once:
@@ -82,8 +93,9 @@ true)",
 }
 
 /// The lookups that give the admitted document the scope its enabled rules
-/// need. None for an object in an exempt namespace.
-pub fn lookups_for(document: &Document, settings: &Settings) -> Vec<Lookup> {
+/// need. None for an object in an exempt namespace; on an update, none of
+/// what shows the running state (see [`crate::rules::Need::running_state`]).
+pub fn lookups_for(document: &Document, settings: &Settings, operation: Operation) -> Vec<Lookup> {
     let objects: Vec<Object<'_>> = Object::identify(0, document).into_iter().collect();
     let Some(object) = objects.first() else {
         return Vec::new();
@@ -97,11 +109,18 @@ pub fn lookups_for(document: &Document, settings: &Settings) -> Vec<Lookup> {
     let mut lookups = BTreeSet::new();
     for rule in rules::enabled(settings) {
         for need in rule.lookups {
+            if need.running_state && operation == Operation::Update {
+                continue;
+            }
             for namespace in (need.namespaces)(&scope) {
+                let label_selector = need
+                    .labels
+                    .and_then(|labels| equality_selector(&labels(&scope, &namespace)));
                 lookups.insert(Lookup {
                     api_version: need.api_version,
                     kind: need.kind,
                     namespace,
+                    label_selector,
                 });
             }
         }
@@ -213,7 +232,7 @@ mod tests {
 
     #[test]
     fn a_failed_lookup_silences_reports_of_absence() {
-        let failed = lookups_for(&document(AM), &Settings::default());
+        let failed = lookups_for(&document(AM), &Settings::default(), Operation::Create);
         assert!(failed.iter().any(|l| l.kind == "PodDisruptionBudget"));
         let found = check_admitted(document(AM), Vec::new(), &failed, &Settings::default());
         assert!(!rules_of(&found).contains(&"pod-disruption-budget"), "{found:?}");
@@ -231,7 +250,7 @@ mod tests {
     }
 
     fn lookups(yaml: &str, settings: &Settings) -> Vec<(String, String)> {
-        lookups_for(&document(yaml), settings)
+        lookups_for(&document(yaml), settings, Operation::Create)
             .into_iter()
             .map(|l| (format!("{} {}", l.api_version, l.kind), l.namespace))
             .collect()
@@ -280,6 +299,67 @@ mod tests {
         assert!(lookups(query, &off).is_empty());
     }
 
+    const AM_SET: &str = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: am, namespace: mon}\nspec:\n  replicas: 2\n  selector: {matchLabels: {app: am}}\n  template:\n    metadata: {labels: {app: am, tier: x}}\n    spec:\n      containers: [{name: am, image: prom/alertmanager}]\n";
+
+    fn pod_lookups(yaml: &str, settings: &Settings, operation: Operation) -> Vec<(String, Option<String>)> {
+        lookups_for(&document(yaml), settings, operation)
+            .into_iter()
+            .filter(|l| (l.api_version, l.kind) == ("v1", "Pod"))
+            .map(|l| (l.namespace, l.label_selector))
+            .collect()
+    }
+
+    #[test]
+    fn pods_are_looked_up_by_their_labels_when_the_workload_is_created() {
+        let defaults = Settings::default();
+        assert_eq!(
+            pod_lookups(AM_SET, &defaults, Operation::Create),
+            [("mon".to_string(), Some("app=am".to_string()))],
+            "the workload's own selector picks its pods"
+        );
+        assert_eq!(
+            pod_lookups(AM, &defaults, Operation::Create),
+            [(
+                "mon".to_string(),
+                Some("app.kubernetes.io/name=alertmanager,app.kubernetes.io/instance=main".to_string())
+            )],
+            "the operator's labels pick a resource's pods"
+        );
+        assert!(
+            pod_lookups(AM, &defaults, Operation::Update).is_empty(),
+            "an update replaces the pods it would be judged by"
+        );
+        assert!(
+            !lookups_for(&document(AM), &defaults, Operation::Update).is_empty(),
+            "other lookups stay"
+        );
+        let off = settings(json!({"rules": {"co-scheduled": "off", "replicas-ready": "off"}}));
+        assert!(pod_lookups(AM, &off, Operation::Create).is_empty());
+    }
+
+    #[test]
+    fn looked_up_pods_on_one_node_are_reported_on_the_admitted_workload() {
+        let pod = |name: &str| {
+            document(&format!(
+                "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n  namespace: mon\n  labels: {{app: am, tier: x}}\n  ownerReferences: [{{apiVersion: apps/v1, kind: StatefulSet, name: am, controller: true}}]\nspec: {{nodeName: n1}}\nstatus: {{phase: Running, conditions: [{{type: Ready, status: 'True'}}]}}\n"
+            ))
+        };
+        let found = check_admitted(
+            document(AM_SET),
+            vec![pod("am-0"), pod("am-1")],
+            &[],
+            &Settings::default(),
+        );
+        let co_scheduled: Vec<&Finding> = found.iter().filter(|f| f.rule == "co-scheduled").collect();
+        assert_eq!(co_scheduled.len(), 1, "{found:?}");
+        assert!(
+            co_scheduled[0].message.contains("am-0 and am-1 on node n1"),
+            "{found:?}"
+        );
+        let apart = check_admitted(document(AM_SET), vec![pod("am-0")], &[], &Settings::default());
+        assert!(!rules_of(&apart).contains(&"co-scheduled"), "{apart:?}");
+    }
+
     #[test]
     fn every_lookup_is_of_a_declared_kind() {
         let kinds = lookup_kinds();
@@ -287,7 +367,7 @@ mod tests {
             "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {name: k}\nspec:\n  replicas: 2\n  alerting:\n    alertmanagers: [{name: am}]\n",
             AM,
         ] {
-            for lookup in lookups_for(&document(yaml), &Settings::default()) {
+            for lookup in lookups_for(&document(yaml), &Settings::default(), Operation::Create) {
                 assert!(kinds.contains(&(lookup.api_version, lookup.kind)), "{lookup:?}");
             }
         }

@@ -83,6 +83,24 @@ pub fn rules_table() -> String {
     out
 }
 
+/// The README's table of the chart values keys findings are translated into.
+pub fn helm_table() -> String {
+    let mut out =
+        String::from("| Chart | Values key | Default | Renders | Template |\n| --- | --- | --- | --- | --- |\n");
+    for row in crate::model::helm::ROWS {
+        let _ = writeln!(
+            out,
+            "| {} | `{}` | `{}` | {} | `{}` |",
+            row.chart.name(),
+            row.key,
+            row.default,
+            row.renders.describe().replace('|', "\\|"),
+            row.template
+        );
+    }
+    out
+}
+
 /// The catalogue as JSON, for `promha rules --format json` and the web page:
 /// `[{id, severity, summary, doc, badExample, goodExample, settings}]`.
 pub fn catalogue_json() -> Json {
@@ -240,7 +258,11 @@ mod tests {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md");
         let mut readme = std::fs::read_to_string(&path).unwrap_or_default();
         let mut stale = Vec::new();
-        for (marker, table) in [("rules", rules_table()), ("settings", settings_table())] {
+        for (marker, table) in [
+            ("rules", rules_table()),
+            ("settings", settings_table()),
+            ("helm", helm_table()),
+        ] {
             let start_marker = format!("<!-- {marker}:start");
             let end_marker = format!("<!-- {marker}:end -->");
             let (Some(start), Some(end)) = (readme.find(&start_marker), readme.find(&end_marker)) else {

@@ -5,11 +5,12 @@ use crate::finding::Finding;
 use crate::model::embedded::embedded_configs;
 use crate::model::interest;
 use crate::model::object::Object;
-use crate::read::{self, Document, ReadLimits, ReadOutcome, Source};
+use crate::read::{self, Document, ReadLimits, ReadOutcome, Source, SourceKind};
 use crate::report::Report;
 use crate::rules::{self, Emitter};
 use crate::scope::{CheckOptions, Scope};
 use crate::settings::Settings;
+use crate::values;
 
 /// Checks documents together: each one's findings may depend on the others
 /// (a Prometheus and the Alertmanagers and Services it sends alerts to).
@@ -27,10 +28,10 @@ pub fn check(documents: &[Document], settings: &Settings, options: &CheckOptions
     findings
 }
 
-fn sort_findings(findings: &mut Vec<Finding>) {
+pub(crate) fn sort_findings(findings: &mut Vec<Finding>) {
     findings.sort_by(|a, b| {
-        (&a.file, a.document, a.position, a.rule, &a.message)
-            .cmp(&(&b.file, b.document, b.position, b.rule, &b.message))
+        (&a.file, a.position, a.document, a.rule, &a.message)
+            .cmp(&(&b.file, b.position, b.document, b.rule, &b.message))
     });
     findings.dedup();
 }
@@ -42,10 +43,13 @@ fn sort_findings(findings: &mut Vec<Finding>) {
 pub fn lint(sources: &[Source<'_>], settings: &Settings, options: &CheckOptions) -> Report {
     let outcome = read_sources(sources, settings, options);
     let mut findings = check(&outcome.documents, settings, options);
+    let (values, unreadable_values) = values::read_values(sources);
+    values::place_on_values(&mut findings, &values);
     findings.extend(
         outcome
             .unreadable
             .iter()
+            .chain(&unreadable_values)
             .filter_map(|u| rules::unreadable_finding(u, settings)),
     );
     sort_findings(&mut findings);
@@ -57,7 +61,7 @@ pub fn lint(sources: &[Source<'_>], settings: &Settings, options: &CheckOptions)
         .count();
     Report {
         findings,
-        files: sources.len(),
+        files: sources.iter().filter(|s| s.kind == SourceKind::Manifests).count(),
         documents: checked + outcome.skipped,
     }
 }

@@ -126,6 +126,9 @@ pub enum Edit {
 pub struct Fix {
     pub text: String,
     pub edits: Vec<Edit>,
+    /// For a fix left to the user (no edits): the field it changes, as
+    /// `text` names it, so that it can be said in a chart's values too.
+    pub subject: Option<FieldPath>,
 }
 
 impl Fix {
@@ -133,7 +136,14 @@ impl Fix {
         Fix {
             text: text.into(),
             edits: Vec::new(),
+            subject: None,
         }
+    }
+
+    /// Names the field a fix without edits is about.
+    pub fn about(mut self, path: FieldPath) -> Fix {
+        self.subject = Some(path);
+        self
     }
 
     /// Adds a `Set` of a JSON value.
@@ -196,9 +206,98 @@ pub struct Finding {
     /// Index of the document the finding is about, among those checked
     /// together; `None` for a file (or a document of it) that could not be read.
     pub document: Option<usize>,
+    /// The chart template that rendered the object (`# Source:` of `helm template` output).
+    pub template: Option<String>,
+    /// The object was rendered by a chart promha knows: the finding in the
+    /// chart's values.
+    pub chart: Option<Box<ChartFix>>,
+}
+
+/// A change to a Helm chart's values.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValuesChange {
+    /// The key, from the chart's own values root (map keys).
+    pub key: Vec<String>,
+    pub op: ValuesOp,
+}
+
+/// What a [`ValuesChange`] does to its key. Values are JSON text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ValuesOp {
+    /// Sets the key; `default` is what the chart uses when no values file sets it.
+    Set { value: String, default: Option<String> },
+    /// Removes the key (or, when an earlier values file sets it too, sets it to null).
+    Remove,
+    /// Appends items to the list at the key.
+    Append { items: Vec<String> },
+}
+
+/// A finding on an object a known chart rendered, in the chart's values:
+/// which key produces the reported field, and the change that fixes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChartFix {
+    /// The chart's name, as in its Chart.yaml.
+    pub chart: &'static str,
+    /// Its version, from the rendered object's labels.
+    pub version: Option<String>,
+    /// Where the chart's values are in the values given to Helm: under its
+    /// name (or alias) when it is a subchart. `None` while unknown.
+    pub prefix: Option<Vec<String>>,
+    /// The values key the finding is about, from the chart's values root.
+    pub key: Vec<String>,
+    /// The values changes that make the finding go away; empty when promha
+    /// knows the key but leaves the value to the user.
+    pub changes: Vec<ValuesChange>,
+    /// The fix as the rule gave it, for the rendered object.
+    pub rendered_fix: String,
+    /// For a fix left to the user: the rendered field as `rendered_fix`
+    /// names it, which the values key replaces in the values fix.
+    pub subject: Option<String>,
+    /// Where the finding was in the rendered input, once it is placed on a values file.
+    pub rendered_at: Option<(String, Position)>,
+    /// The values files given already make every change: the rendered
+    /// input was not rendered from them (or before they changed).
+    pub already_in_values: bool,
+}
+
+impl ChartFix {
+    /// The key with the chart's prefix, as a values file spells it.
+    pub fn full_key(&self, key: &[String]) -> Vec<String> {
+        let mut full = self.prefix.clone().unwrap_or_default();
+        full.extend(key.iter().cloned());
+        full
+    }
 }
 
 impl Finding {
+    /// Whether `promha fix` has something to apply: edits of the object's
+    /// file, or values changes when the finding is placed on a values file.
+    pub fn has_edits(&self) -> bool {
+        match &self.chart {
+            Some(chart) if chart.rendered_at.is_some() => !chart.changes.is_empty(),
+            _ => !self.edits.is_empty(),
+        }
+    }
+
+    /// Where Helm output came from, for findings on it: `rendered from
+    /// <template>` and, once placed on a values file, the rendered line too.
+    pub fn rendered_note(&self) -> Option<String> {
+        let at = self.chart.as_ref().and_then(|c| c.rendered_at.as_ref());
+        let at = at.map(|(file, position)| {
+            if position.is_known() {
+                format!("{file}:{}:{}", position.line, position.column)
+            } else {
+                file.clone()
+            }
+        });
+        match (at, &self.template) {
+            (Some(at), Some(template)) => Some(format!("rendered at {at} from {template}")),
+            (Some(at), None) => Some(format!("rendered at {at}")),
+            (None, Some(template)) => Some(format!("rendered from {template}")),
+            (None, None) => None,
+        }
+    }
+
     /// The one-line form used in admission responses: `rule-id: message Fix: fix`.
     pub fn one_line(&self) -> String {
         if self.fix.is_empty() {

@@ -2,7 +2,7 @@
 
 use serde_json::{Value as Json, json};
 
-use crate::finding::{Finding, Severity};
+use crate::finding::{ChartFix, Finding, Severity, ValuesOp};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Report {
@@ -37,7 +37,7 @@ impl Report {
 }
 
 pub fn finding_json(finding: &Finding) -> Json {
-    json!({
+    let mut json = json!({
         "rule": finding.rule,
         "severity": finding.severity,
         "resource": finding.resource,
@@ -46,6 +46,48 @@ pub fn finding_json(finding: &Finding) -> Json {
         "column": finding.position.column,
         "message": finding.message,
         "fix": finding.fix,
+    });
+    // What Helm rendered: only on such findings, so that the shape of the others stays.
+    if let Json::Object(map) = &mut json {
+        if let Some(template) = &finding.template {
+            map.insert("template".into(), json!(template));
+        }
+        if let Some(chart) = &finding.chart {
+            if let Some((file, position)) = &chart.rendered_at {
+                map.insert(
+                    "rendered".into(),
+                    json!({"file": file, "line": position.line, "column": position.column}),
+                );
+            }
+            map.insert("chart".into(), chart_json(chart));
+        }
+    }
+    json
+}
+
+/// The chart, the values key a finding is about and the values changes that fix it.
+fn chart_json(chart: &ChartFix) -> Json {
+    let changes: Vec<Json> = chart
+        .changes
+        .iter()
+        .map(|change| {
+            let key = chart.full_key(&change.key).join(".");
+            let parse = |v: &str| serde_json::from_str::<Json>(v).unwrap_or_else(|_| json!(v));
+            match &change.op {
+                ValuesOp::Set { value, .. } => json!({"key": key, "op": "set", "value": parse(value)}),
+                ValuesOp::Remove => json!({"key": key, "op": "remove"}),
+                ValuesOp::Append { items } => {
+                    json!({"key": key, "op": "append", "items": items.iter().map(|i| parse(i)).collect::<Vec<_>>()})
+                }
+            }
+        })
+        .collect();
+    let key = (!chart.key.is_empty()).then(|| chart.full_key(&chart.key).join("."));
+    json!({
+        "name": chart.chart,
+        "version": chart.version,
+        "valuesKey": key,
+        "changes": changes,
     })
 }
 
@@ -73,6 +115,8 @@ mod tests {
                 fix: "f".into(),
                 edits: Vec::new(),
                 document: Some(0),
+                template: None,
+                chart: None,
             }],
             files: 2,
             documents: 5,

@@ -8,6 +8,7 @@ use crate::model::elector;
 use crate::model::embedded::EmbeddedConfig;
 use crate::model::object::Object;
 use crate::model::operator::SHARD_LABEL;
+use crate::model::pod::{self, Controller, Pod};
 use crate::model::prometheus_config::{ConfigRole, PrometheusConfig};
 use crate::model::selector::{LabelSelector, UNKNOWN_VALUE_LABELS};
 use crate::model::service::{DisruptionBudget, Service};
@@ -40,6 +41,9 @@ pub struct Scope<'a> {
     pub prometheus_configs: Vec<PrometheusConfig<'a>>,
     /// Values of ConfigMaps and Secrets named like a Prometheus config that cannot be read as one.
     pub unreadable_configs: Vec<&'a EmbeddedConfig>,
+    pub pods: Vec<Pod<'a>>,
+    /// The pods of each workload (by its object's index), with their shard, in document order.
+    pods_by_workload: HashMap<usize, Vec<(i64, usize)>>,
     service_by_name: HashMap<(&'a str, &'a str), usize>,
     workloads_by_namespace: HashMap<&'a str, Vec<usize>>,
     /// Workloads under every (namespace, key, value) their pods carry.
@@ -88,6 +92,8 @@ impl<'a> Scope<'a> {
             thanos_queries: Vec::new(),
             prometheus_configs: Vec::new(),
             unreadable_configs: Vec::new(),
+            pods: Vec::new(),
+            pods_by_workload: HashMap::new(),
             service_by_name: HashMap::new(),
             workloads_by_namespace: HashMap::new(),
             workloads_by_label: HashMap::new(),
@@ -129,6 +135,7 @@ impl<'a> Scope<'a> {
                 ("policy", "PodDisruptionBudget") if reads(Input::DisruptionBudgets) => {
                     scope.add_budget(namespace, DisruptionBudget::from_object(index, object));
                 }
+                ("", "Pod") if reads(Input::Pods) => scope.pods.extend(Pod::from_object(index, object)),
                 _ if reads(Input::ThanosQueries) => {
                     if let Some(query) = ThanosQuery::from_object(index, object) {
                         scope.thanos_queries.push(query);
@@ -152,7 +159,48 @@ impl<'a> Scope<'a> {
                 }
             }
         }
+        scope.assign_pods();
         scope
+    }
+
+    /// Files each pod under the workload it is a replica of: by its
+    /// controller, or by its labels when it has no owner references.
+    fn assign_pods(&mut self) {
+        if self.pods.is_empty() {
+            return;
+        }
+        let mut by_controller: HashMap<(&str, Controller), Vec<(usize, i64)>> = HashMap::new();
+        for workload in &self.workloads {
+            let object = &self.objects[workload.object];
+            for (controller, shard) in pod::controllers_of(workload, object) {
+                by_controller
+                    .entry((object.namespace.as_str(), controller))
+                    .or_default()
+                    .push((workload.object, shard));
+            }
+        }
+        let mut assigned: HashMap<usize, Vec<(i64, usize)>> = HashMap::new();
+        for (at, pod) in self.pods.iter().enumerate() {
+            match &pod.controller {
+                Some(controller) => {
+                    for &(workload, shard) in by_controller
+                        .get(&(pod.namespace.as_str(), controller.clone()))
+                        .into_iter()
+                        .flatten()
+                    {
+                        assigned.entry(workload).or_default().push((shard, at));
+                    }
+                }
+                None => {
+                    for workload in self.workloads_in(&pod.namespace) {
+                        if let Some(shard) = pod.shard_by_labels(workload) {
+                            assigned.entry(workload.object).or_default().push((shard, at));
+                        }
+                    }
+                }
+            }
+        }
+        self.pods_by_workload = assigned;
     }
 
     fn add_workload(&mut self, namespace: &'a str, workload: Workload<'a>) {
@@ -254,6 +302,16 @@ impl<'a> Scope<'a> {
         let (kind, name) = (holder.kind.to_string(), holder.name.clone());
         self.workloads_in(&holder.namespace)
             .filter(move |w| !w.operator && w.mounts(self.object(w.object), &kind, &name))
+    }
+
+    /// The pods found among the objects that are replicas of the workload,
+    /// with the shard each runs, in document order.
+    pub fn pods_of(&self, workload: &Workload<'_>) -> impl Iterator<Item = (i64, &Pod<'a>)> {
+        self.pods_by_workload
+            .get(&workload.object)
+            .into_iter()
+            .flatten()
+            .map(|&(shard, at)| (shard, &self.pods[at]))
     }
 
     pub fn alertmanagers_in(&self, namespace: &str) -> impl Iterator<Item = &Workload<'a>> {

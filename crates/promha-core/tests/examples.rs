@@ -1,5 +1,6 @@
 //! The bundled examples behave as the README says: the good stack is clean,
-//! the broken one shows each classic mistake.
+//! the broken one shows each classic mistake, and the cluster's own report
+//! (`kubectl get … -o yaml`) shows where its replicas run.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -7,9 +8,7 @@ use std::path::Path;
 use promha_core::{CheckOptions, Report, Settings, Source, lint};
 
 fn lint_dir(dir: &str) -> Report {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../examples/manifests")
-        .join(dir);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples").join(dir);
     let mut files: Vec<(String, String)> = std::fs::read_dir(&root)
         .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
         .map(|entry| {
@@ -28,14 +27,14 @@ fn lint_dir(dir: &str) -> Report {
 
 #[test]
 fn the_good_stack_is_clean() {
-    let report = lint_dir("good");
+    let report = lint_dir("manifests/good");
     assert!(report.findings.is_empty(), "{:#?}", report.findings);
     assert_eq!(report.documents, 7);
 }
 
 #[test]
 fn the_broken_stack_shows_each_mistake() {
-    let report = lint_dir("broken");
+    let report = lint_dir("manifests/broken");
     let found: BTreeSet<(String, &str, String)> = report
         .findings
         .iter()
@@ -66,4 +65,37 @@ fn the_broken_stack_shows_each_mistake() {
     .collect();
     assert_eq!(found, expected, "{:#?}", report.findings);
     assert!(report.errors() >= 9);
+}
+
+#[test]
+fn the_clusters_report_shows_co_scheduled_and_unready_replicas() {
+    let report = lint_dir("cluster");
+    let found: Vec<(&str, String, String)> = report
+        .findings
+        .iter()
+        .map(|f| (f.rule, f.resource.to_string(), f.message.clone()))
+        .collect();
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert_eq!(
+        (found[0].0, found[0].1.as_str()),
+        ("co-scheduled", "Prometheus monitoring/k8s"),
+        "{found:#?}"
+    );
+    assert!(
+        found[0]
+            .2
+            .contains("pods prometheus-k8s-0 and prometheus-k8s-1 on node worker-1"),
+        "{found:#?}"
+    );
+    assert_eq!(
+        (found[1].0, found[1].1.as_str()),
+        ("replicas-ready", "Alertmanager monitoring/main"),
+        "{found:#?}"
+    );
+    assert!(
+        found[1].2.contains("1 of the 3 replicas")
+            && found[1].2.contains("alertmanager-main-2 is Pending, not scheduled"),
+        "{found:#?}"
+    );
+    assert_eq!(report.errors(), 1);
 }

@@ -36,6 +36,8 @@ it is about and is checked by reading the file back; one that would not read
 back exactly as intended is not made, and its finding is reported with the
 reason. Templates (files with `{{`), rendered Helm output (`# Source:`) and
 base64 Secret values are not edited: fix the chart's values or the source.
+With --values, findings on what kube-prometheus-stack or the prometheus
+chart rendered are fixed in the values files instead.
 With '-', the fixed text is written to standard output and the report to
 standard error. `promha lint --fix` is the same command.";
 
@@ -116,6 +118,13 @@ pub struct LintArgs {
     /// directories too (repeatable)
     #[arg(long = "crd", value_name = "PATH", value_hint = ValueHint::AnyPath)]
     pub crds: Vec<PathBuf>,
+    /// A Helm values file the rendered input was made from, as `helm -f`
+    /// takes it (repeatable, later files win): findings on what
+    /// kube-prometheus-stack or the prometheus chart rendered point at the
+    /// line of the values file that sets their key (or where it belongs),
+    /// and `promha fix` edits the values file
+    #[arg(long = "values", value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub values: Vec<PathBuf>,
     /// Leave out what this gitignore-style glob matches, relative to the
     /// working directory, e.g. 'charts/**' or '*.tmpl.yaml' (repeatable; adds
     /// to the settings' `exclude`)
@@ -287,6 +296,9 @@ mod tests {
             "anti-affinity=warning",
             "--crd",
             "crds",
+            "--values",
+            "base.yaml",
+            "--values=prod.yaml",
             "--exclude",
             "charts/**",
             "--colour",
@@ -300,6 +312,11 @@ mod tests {
         assert_eq!(l.format, Format::Json);
         assert_eq!(l.rules, vec!["min-replicas=off", "anti-affinity=warning"]);
         assert_eq!(l.crds, vec![PathBuf::from("crds")]);
+        assert_eq!(
+            l.values,
+            vec![PathBuf::from("base.yaml"), PathBuf::from("prod.yaml")],
+            "in helm -f order"
+        );
         assert_eq!(l.excludes, vec!["charts/**"]);
         assert_eq!(l.color, ColorWhen::Never);
         assert!(l.strict);

@@ -44,6 +44,39 @@ pub struct Collected {
     pub notes: Vec<String>,
 }
 
+/// Reads Helm values files (`--values`), in their order; a file named twice
+/// is read once, where it is first named.
+pub fn values_files(paths: &[PathBuf]) -> Collected {
+    let mut out = Collected::default();
+    let mut seen = HashSet::new();
+    for path in paths {
+        let shown = display(path);
+        if let Ok(canonical) = fs::canonicalize(path)
+            && !seen.insert(canonical)
+        {
+            continue;
+        }
+        let result = File::open(path)
+            .map_err(|e| format!("--values {shown}: {}", io_message(&e)))
+            .and_then(|mut file| {
+                let meta = file.metadata().ok();
+                if meta.as_ref().is_some_and(|m| m.is_dir()) {
+                    return Err(format!("--values {shown}: is a directory; name a values file"));
+                }
+                read_bounded(&mut file, &shown, meta.map(|m| m.len()))
+            });
+        match result {
+            Ok(bytes) => out.files.push(SourceFile {
+                name: shown,
+                path: Some(path.clone()),
+                bytes,
+            }),
+            Err(e) => out.errors.push(e),
+        }
+    }
+    out
+}
+
 /// Whether a file met while walking a directory is one to read.
 pub fn is_lintable(path: &Path) -> bool {
     let Some(name) = path.file_name().and_then(|n| n.to_str()) else {

@@ -89,6 +89,10 @@ fn write_stdout(text: &str, styled: bool) -> bool {
     }
 }
 
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// `promha: error: message` on standard error.
 fn fail(message: impl std::fmt::Display) -> u8 {
     let style = output::ERROR;
@@ -104,6 +108,8 @@ fn note(message: impl std::fmt::Display) {
 /// What a run checks, and how.
 struct Prepared {
     collected: Collected,
+    /// The `--values` files, in helm -f order.
+    values: Vec<collect::SourceFile>,
     settings: Settings,
     options: CheckOptions,
     cwd: Option<PathBuf>,
@@ -119,7 +125,23 @@ fn prepare(args: &LintArgs) -> Result<Prepared, String> {
         excludes: Arc::new(excludes),
         force_exclude: args.force_exclude,
     };
-    let collected = collect::collect(&args.inputs(), &args.stdin_filename, &mut io::stdin().lock(), &walk);
+    let mut collected = collect::collect(&args.inputs(), &args.stdin_filename, &mut io::stdin().lock(), &walk);
+    let values = collect::values_files(&args.values);
+    collected.errors.extend(values.errors);
+    // A values file in a linted directory is read as values, not as a manifest.
+    if !values.files.is_empty() {
+        let canonical: Vec<PathBuf> = values
+            .files
+            .iter()
+            .filter_map(|v| v.path.as_deref()?.canonicalize().ok())
+            .collect();
+        collected.files.retain(|f| {
+            f.path
+                .as_deref()
+                .and_then(|p| p.canonicalize().ok())
+                .is_none_or(|p| !canonical.contains(&p))
+        });
+    }
     let options = CheckOptions {
         unknown_fields: true,
         crds,
@@ -127,10 +149,24 @@ fn prepare(args: &LintArgs) -> Result<Prepared, String> {
     };
     Ok(Prepared {
         collected,
+        values: values.files,
         settings,
         options,
         cwd,
     })
+}
+
+impl Prepared {
+    /// The files to check, then the values files, as the core takes them.
+    fn sources(&self) -> Vec<Source<'_>> {
+        let manifests = self.collected.files.iter().map(|f| Source::new(&f.name, &f.bytes));
+        let values = self.values.iter().map(|f| Source::values(&f.name, &f.bytes));
+        manifests.chain(values).collect()
+    }
+
+    fn all_files(&self) -> impl Iterator<Item = &collect::SourceFile> {
+        self.collected.files.iter().chain(&self.values)
+    }
 }
 
 fn lint(args: &LintArgs, fixing: bool) -> u8 {
@@ -152,11 +188,9 @@ fn lint(args: &LintArgs, fixing: bool) -> u8 {
     if fixing {
         return fix(args, &run);
     }
-    let report = lint_files(&run.collected, &run.settings, &run.options);
+    let report = promha_core::lint(&run.sources(), &run.settings, &run.options);
     let texts: Vec<(&str, &str)> = run
-        .collected
-        .files
-        .iter()
+        .all_files()
         .filter_map(|f| Some((f.name.as_str(), f.text()?)))
         .collect();
     let written = write_report(args, &report, &texts, run.cwd.as_deref(), false);
@@ -203,9 +237,8 @@ fn write_report(args: &LintArgs, report: &Report, texts: &[(&str, &str)], cwd: O
 /// core is certain of, writes the files (or prints the diff), then reports
 /// what is left.
 fn fix(args: &LintArgs, run: &Prepared) -> u8 {
-    let files = &run.collected.files;
-    let sources: Vec<Source<'_>> = files.iter().map(|f| Source::new(&f.name, &f.bytes)).collect();
-    let outcome = promha_core::fix(&sources, &run.settings, &run.options);
+    let files: Vec<&collect::SourceFile> = run.all_files().collect();
+    let outcome = promha_core::fix(&run.sources(), &run.settings, &run.options);
     let mut ok = run.collected.errors.is_empty();
     let stdin_fixed = files.iter().any(|f| f.path.is_none());
     if args.diff {
@@ -252,7 +285,15 @@ fn fix(args: &LintArgs, run: &Prepared) -> u8 {
     }
     let changed_files = outcome.changes.len();
     let verb = if args.diff { "would fix" } else { "fixed" };
-    let by_hand = outcome.report.findings.iter().filter(|f| f.edits.is_empty()).count();
+    // A finding fixed in a values file stays in the rendered input until the chart is rendered again.
+    let rerender = |f: &&promha_core::Finding| f.chart.as_ref().is_some_and(|c| c.already_in_values);
+    let to_render = outcome.report.findings.iter().filter(rerender).count();
+    let by_hand = outcome
+        .report
+        .findings
+        .iter()
+        .filter(|f| !f.has_edits() && !rerender(f))
+        .count();
     note(format!(
         "{verb} {} finding{} in {changed_files} file{}; {} left{}",
         outcome.fixed.len(),
@@ -265,6 +306,12 @@ fn fix(args: &LintArgs, run: &Prepared) -> u8 {
             String::new()
         }
     ));
+    if to_render > 0 {
+        note(format!(
+            "{} fixed in the values files: render the chart again with them (helm template … -f …) to check the result",
+            plural(to_render, "finding is", "findings are")
+        ));
+    }
     // The report of what is left quotes the fixed texts.
     let after: Vec<(&str, &str)> = files
         .iter()
@@ -342,11 +389,4 @@ fn load_crds(paths: &[PathBuf]) -> Result<Vec<CrdSchema>, String> {
         ));
     }
     Ok(schemas)
-}
-
-/// Lints all files together (one scope, one pass); the core decodes them
-/// and reports those that are not UTF-8 text.
-fn lint_files(collected: &Collected, settings: &Settings, options: &CheckOptions) -> Report {
-    let sources: Vec<Source<'_>> = collected.files.iter().map(|f| Source::new(&f.name, &f.bytes)).collect();
-    promha_core::lint(&sources, settings, options)
 }

@@ -60,6 +60,9 @@ pub fn text(report: &Report, sources: &frame::Sources<'_>) -> String {
             out.push_str(&frame);
             out.push('\n');
         }
+        if let Some(note) = finding.rendered_note() {
+            let _ = writeln!(out, "  {} {note}", paint(NOTE, "helm:"));
+        }
         if !finding.fix.is_empty() {
             let fix = finding.fix.replace('\n', "\n       ");
             let _ = writeln!(out, "  {} {fix}", paint(FIX, "fix:"));
@@ -115,6 +118,9 @@ pub fn github(report: &Report, cwd: Option<&Path>) -> String {
             escape_property(&format!("promha {}: {}", finding.rule, finding.resource))
         ));
         let mut message = finding.message.clone();
+        if let Some(note) = finding.rendered_note() {
+            message.push_str(&format!(" ({note})"));
+        }
         if !finding.fix.is_empty() {
             message.push_str("\nFix: ");
             message.push_str(&finding.fix);
@@ -213,10 +219,11 @@ fn sarif_result(finding: &Finding, cwd: Option<&Path>) -> Json {
     if finding.position.is_known() && finding.position.column > 0 {
         region.insert("startColumn".into(), json!(finding.position.column));
     }
+    let note = finding.rendered_note().map(|n| format!(" ({n})")).unwrap_or_default();
     let text = if finding.fix.is_empty() {
-        format!("{}: {}", finding.resource, finding.message)
+        format!("{}: {}{note}", finding.resource, finding.message)
     } else {
-        format!("{}: {}\nFix: {}", finding.resource, finding.message, finding.fix)
+        format!("{}: {}{note}\nFix: {}", finding.resource, finding.message, finding.fix)
     };
     let mut result = json!({
         "ruleId": finding.rule,
@@ -236,6 +243,45 @@ fn sarif_result(finding: &Finding, cwd: Option<&Path>) -> Json {
     });
     if let (Some(index), Json::Object(map)) = (rule_index, &mut result) {
         map.insert("ruleIndex".into(), json!(index));
+    }
+    // On a values file, the rendered object is a related location.
+    if let Some((file, position)) = finding.chart.as_ref().and_then(|c| c.rendered_at.as_ref())
+        && let Json::Object(map) = &mut result
+    {
+        let mut region = serde_json::Map::new();
+        region.insert("startLine".into(), json!(position.line.max(1)));
+        if position.is_known() && position.column > 0 {
+            region.insert("startColumn".into(), json!(position.column));
+        }
+        let what = finding.template.as_deref().map_or_else(
+            || "the rendered object".to_string(),
+            |t| format!("the rendered object, from {t}"),
+        );
+        map.insert(
+            "relatedLocations".into(),
+            json!([{
+                "id": 0,
+                "physicalLocation": {
+                    "artifactLocation": {"uri": artifact_uri(file, cwd)},
+                    "region": Json::Object(region),
+                },
+                "message": {"text": what},
+            }]),
+        );
+    }
+    if let (Some(properties), Some(template)) = (
+        result.get_mut("properties").and_then(Json::as_object_mut),
+        &finding.template,
+    ) {
+        properties.insert("template".into(), json!(template));
+    }
+    if let (Some(properties), Some(chart)) = (
+        result.get_mut("properties").and_then(Json::as_object_mut),
+        &finding.chart,
+    ) && !chart.key.is_empty()
+    {
+        properties.insert("chart".into(), json!(chart.chart));
+        properties.insert("valuesKey".into(), json!(chart.full_key(&chart.key).join(".")));
     }
     result
 }

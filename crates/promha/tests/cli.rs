@@ -1051,6 +1051,55 @@ fn an_empty_directory_is_clean_with_a_note() {
     assert!(run.stderr.contains("no YAML or JSON files found"), "{run:?}");
 }
 
+/// The README's one-liner, `kubectl get … pods -A -o yaml | promha lint -`,
+/// on the bundled example of what it prints: the pods' placement and
+/// readiness are reported on the lines of their workloads.
+#[test]
+fn the_clusters_report_on_stdin_shows_where_replicas_run() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/cluster/kubectl-get.yaml");
+    let text = std::fs::read_to_string(&path).expect("the cluster example");
+    let run = run_in(&fixtures(), &["lint", "--format", "json", "-"], Some(&text), &[]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let line_of = |needle: &str| text.lines().position(|l| l.contains(needle)).expect("in the example") as u64 + 1;
+    assert_eq!(
+        locations(&run.json()),
+        [
+            (
+                "<stdin>".to_string(),
+                line_of("name: k8s"),
+                5,
+                "co-scheduled".to_string(),
+                "error".to_string()
+            ),
+            (
+                "<stdin>".to_string(),
+                line_of("name: main"),
+                5,
+                "replicas-ready".to_string(),
+                "warning".to_string()
+            ),
+        ]
+    );
+    let text_run = run_in(&fixtures(), &["lint", "-"], Some(&text), &[]);
+    assert!(
+        text_run
+            .stdout
+            .contains("prometheus-k8s-0 and prometheus-k8s-1 on node worker-1"),
+        "{text_run:?}"
+    );
+    // Placement is no edit of a file: fix has nothing to change, says both
+    // findings are left for a person, with their fix, and fails for the error.
+    let fix_run = run_in(&fixtures(), &["fix", "--diff", "-"], Some(&text), &[]);
+    assert_eq!((fix_run.code, fix_run.stdout.as_str()), (1, ""), "{fix_run:?}");
+    assert!(
+        fix_run.stderr.contains("2 left (2 need a choice")
+            && fix_run
+                .stderr
+                .contains("kubectl delete pod -n monitoring prometheus-k8s-1"),
+        "{fix_run:?}"
+    );
+}
+
 #[test]
 fn stdin_is_read_for_dash() {
     let text = fixture("unparsable/ok.yaml");
@@ -1977,4 +2026,277 @@ fn fix_of_standard_input_writes_the_fixed_text_to_standard_output() {
     assert!(run.stderr.contains("fixed 1 finding in 1 file"), "{run:?}");
     let clean = run_in(&fixtures(), &["fix", "--no-config", "-"], Some("a: 1\n"), &[]);
     assert_eq!((clean.code, clean.stdout.as_str()), (0, "a: 1\n"), "{clean:?}");
+}
+
+// ---------------------------------------------------------------- helm
+
+/// A copy of the rendered kube-prometheus-stack fixture and its values file.
+fn helm_release() -> TempDir {
+    let dir = TempDir::new("helm");
+    for name in ["rendered.yaml", "my-values.yaml"] {
+        dir.write(name, &fixture(&format!("helm/kube-prometheus-stack/{name}")));
+    }
+    dir
+}
+
+/// The JSON finding of a rule about a resource kind.
+fn finding_of<'r>(report: &'r Json, rule: &str, kind: &str) -> &'r Json {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["rule"] == rule && f["resource"]["kind"] == kind)
+        .unwrap_or_else(|| panic!("no {rule} finding on a {kind}: {report:#}"))
+}
+
+#[test]
+fn helm_output_names_the_template_and_the_values_key_without_values_files() {
+    let dir = helm_release();
+    let run = run_in(
+        dir.path(),
+        &["lint", "--no-config", "-f", "json", "rendered.yaml"],
+        None,
+        &[],
+    );
+    assert_eq!(run.code, 1, "{run:?}");
+    let report = run.json();
+    let prometheus = finding_of(&report, "min-replicas", "Prometheus");
+    assert_eq!(
+        (&prometheus["file"], &prometheus["line"]),
+        (&json!("rendered.yaml"), &json!(150))
+    );
+    assert_eq!(
+        prometheus["template"],
+        "kube-prometheus-stack/templates/prometheus/prometheus.yaml"
+    );
+    assert_eq!(
+        prometheus["fix"],
+        "set prometheus.prometheusSpec.replicas: 2 in the chart's values"
+    );
+    assert_eq!(prometheus["chart"]["name"], "kube-prometheus-stack");
+    assert_eq!(prometheus["chart"]["version"], "88.5.3", "from the chart label");
+    assert_eq!(
+        prometheus["chart"]["changes"],
+        json!([{"key": "prometheus.prometheusSpec.replicas", "op": "set", "value": 2}])
+    );
+    assert!(
+        prometheus.get("rendered").is_none(),
+        "not placed on a values file: {prometheus:#}"
+    );
+    let alertmanager = finding_of(&report, "min-replicas", "Alertmanager");
+    assert_eq!(
+        alertmanager["fix"],
+        "set alertmanager.alertmanagerSpec.replicas: 2 in the chart's values"
+    );
+    // The rendered stream is not edited: the chart's values are.
+    let before = std::fs::read_to_string(dir.path().join("rendered.yaml")).expect("text");
+    let fix = run_in(dir.path(), &["fix", "--no-config", "rendered.yaml"], None, &[]);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("rendered.yaml")).expect("text"),
+        before
+    );
+    assert!(
+        fix.stderr.contains(
+            "not fixed: rendered.yaml:150: min-replicas: the object is rendered by the kube-prometheus-stack chart"
+        ),
+        "{fix:?}"
+    );
+    assert_eq!(fix.code, 1, "{fix:?}");
+}
+
+#[test]
+fn helm_findings_land_on_the_values_files_lines_in_every_format() {
+    let dir = helm_release();
+    let args = |format: &str| {
+        run_in(
+            dir.path(),
+            &[
+                "lint",
+                "--no-config",
+                "-f",
+                format,
+                "--color",
+                "never",
+                "rendered.yaml",
+                "--values",
+                "my-values.yaml",
+            ],
+            None,
+            &[],
+        )
+    };
+    let json_run = args("json");
+    assert_eq!(json_run.code, 1, "{json_run:?}");
+    let report = json_run.json();
+    let files: BTreeSet<&str> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["file"].as_str())
+        .collect();
+    assert_eq!(files, BTreeSet::from(["my-values.yaml"]), "{report:#}");
+    assert_eq!(report["summary"]["files"], 1, "the values file is not a manifest");
+    // A key the values file sets: its line. One it does not: its deepest parent there.
+    let prometheus = finding_of(&report, "min-replicas", "Prometheus");
+    assert_eq!((&prometheus["line"], &prometheus["column"]), (&json!(9), &json!(5)));
+    assert_eq!(
+        prometheus["fix"],
+        "set prometheus.prometheusSpec.replicas: 2 in my-values.yaml"
+    );
+    assert_eq!(
+        prometheus["rendered"],
+        json!({"file": "rendered.yaml", "line": 150, "column": 3})
+    );
+    let alertmanager = finding_of(&report, "min-replicas", "Alertmanager");
+    assert_eq!(
+        (&alertmanager["line"], &alertmanager["column"]),
+        (&json!(12), &json!(3))
+    );
+    assert_eq!(
+        alertmanager["fix"],
+        "set alertmanager.alertmanagerSpec.replicas: 2 in my-values.yaml"
+    );
+
+    let text = args("text");
+    assert!(
+        text.stdout.contains(
+            "my-values.yaml:9:5: error[min-replicas] Prometheus monitoring/monitoring-kube-prometheus-prometheus:"
+        ),
+        "{text:?}"
+    );
+    assert!(
+        text.stdout.contains(
+            "helm: rendered at rendered.yaml:150:3 from kube-prometheus-stack/templates/prometheus/prometheus.yaml"
+        ),
+        "{text:?}"
+    );
+    let frame = frame_of(&text.stdout, "min-replicas");
+    assert!(
+        frame.iter().any(|l| l.ends_with("|     replicas: 1")),
+        "the values file's line: {frame:#?}"
+    );
+
+    let sarif = args("sarif");
+    let log = sarif.json();
+    let errors: Vec<String> = sarif_schema().iter_errors(&log).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "SARIF schema errors: {errors:#?}");
+    let result = log["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|r| r["ruleId"] == "min-replicas" && r["properties"]["resource"]["kind"] == "Prometheus")
+        .expect("the Prometheus' min-replicas result");
+    let location = &result["locations"][0]["physicalLocation"];
+    assert_eq!(location["artifactLocation"]["uri"], "my-values.yaml");
+    assert_eq!(location["region"]["startLine"], 9);
+    let related = &result["relatedLocations"][0]["physicalLocation"];
+    assert_eq!(related["artifactLocation"]["uri"], "rendered.yaml");
+    assert_eq!(related["region"]["startLine"], 150);
+    assert_eq!(result["properties"]["valuesKey"], "prometheus.prometheusSpec.replicas");
+
+    let github = args("github");
+    let line = github
+        .stdout
+        .lines()
+        .find(|l| l.contains("min-replicas%3A Prometheus"))
+        .unwrap_or_else(|| panic!("{github:?}"));
+    assert!(line.starts_with("::error file=my-values.yaml,line=9,col=5,"), "{line}");
+    assert!(
+        line.contains("Fix: set prometheus.prometheusSpec.replicas: 2 in my-values.yaml"),
+        "{line}"
+    );
+}
+
+#[test]
+fn helm_fix_edits_the_values_file_and_leaves_the_rendered_stream() {
+    let dir = helm_release();
+    let rendered = std::fs::read_to_string(dir.path().join("rendered.yaml")).expect("text");
+    let values = dir.path().join("my-values.yaml");
+    let before = std::fs::read_to_string(&values).expect("text");
+    let args = ["fix", "--no-config", "rendered.yaml", "--values", "my-values.yaml"];
+    let run = run_in(dir.path(), &args, None, &[]);
+    let after = std::fs::read_to_string(&values).expect("text");
+    assert_eq!(
+        after,
+        before
+            .replace("    replicas: 1\n", "    replicas: 2\n")
+            .replace("    logLevel: info\n", "    logLevel: info\n    replicas: 2\n"),
+        "only the two keys change, the comments stay: {run:?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("rendered.yaml")).expect("text"),
+        rendered
+    );
+    assert!(run.stderr.contains("fixed 2 findings in 1 file"), "{run:?}");
+    assert!(run.stderr.contains("render the chart again"), "{run:?}");
+    // What is left says the values already fix it.
+    assert!(
+        run.stdout
+            .contains("my-values.yaml sets prometheus.prometheusSpec.replicas: 2, which fixes this"),
+        "{run:?}"
+    );
+    let again = run_in(dir.path(), &args, None, &[]);
+    assert_eq!(std::fs::read_to_string(&values).expect("text"), after, "{again:?}");
+    assert!(again.stderr.contains("fixed 0 findings in 0 files"), "{again:?}");
+    // --diff shows the values file's change and writes nothing.
+    std::fs::write(&values, &before).expect("restored");
+    let diff = run_in(
+        dir.path(),
+        &[
+            "fix",
+            "--diff",
+            "--no-config",
+            "rendered.yaml",
+            "--values",
+            "my-values.yaml",
+        ],
+        None,
+        &[],
+    );
+    assert!(
+        diff.stdout.contains("+++ my-values.yaml") || diff.stdout.contains("+++ b/my-values.yaml"),
+        "{diff:?}"
+    );
+    assert!(diff.stdout.contains("-    replicas: 1\n+    replicas: 2\n"), "{diff:?}");
+    assert_eq!(std::fs::read_to_string(&values).expect("text"), before);
+}
+
+#[test]
+fn a_bad_values_file_is_reported_and_a_missing_one_fails_the_run() {
+    let dir = helm_release();
+    dir.write("list.yaml", "- a\n- b\n");
+    let run = run_in(
+        dir.path(),
+        &[
+            "lint",
+            "--no-config",
+            "-f",
+            "json",
+            "rendered.yaml",
+            "--values",
+            "list.yaml",
+        ],
+        None,
+        &[],
+    );
+    let report = run.json();
+    let invalid = finding_of(&report, "invalid-resource", "file");
+    assert_eq!(invalid["file"], "list.yaml", "{report:#}");
+    assert!(
+        invalid["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("a values file is a map of keys, not a list")),
+        "{report:#}"
+    );
+    let missing = run_in(
+        dir.path(),
+        &["lint", "--no-config", "rendered.yaml", "--values", "nope.yaml"],
+        None,
+        &[],
+    );
+    assert_eq!(missing.code, 2, "{missing:?}");
+    assert!(
+        missing.stderr.contains("--values nope.yaml: no such file or directory"),
+        "{missing:?}"
+    );
 }

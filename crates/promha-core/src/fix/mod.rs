@@ -7,8 +7,9 @@
 //! go on until no finding has an edit left to try, so a second run changes
 //! nothing.
 
-mod render;
+pub(crate) mod render;
 mod text;
+mod values_edit;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -16,10 +17,11 @@ use serde_json::Value as Json;
 
 use crate::check::check;
 use crate::finding::{Edit, FieldPath, Finding, Step};
-use crate::read::{Node, ReadLimits, Source, read_documents_within, read_text};
+use crate::read::{Node, ReadLimits, Source, SourceKind, read_documents_within, read_text};
 use crate::report::Report;
 use crate::scope::CheckOptions;
 use crate::settings::Settings;
+use crate::values;
 use text::{Lines, TextEdit};
 
 /// A file `fix` changed.
@@ -64,7 +66,43 @@ fn key(finding: &Finding) -> Key {
     )
 }
 
+/// What tells a finding apart across rounds whatever file it is placed on.
+type Identity = (&'static str, String, String);
+
+fn identity(finding: &Finding) -> Identity {
+    (finding.rule, finding.resource.to_string(), finding.message.clone())
+}
+
+/// The sources with their current texts.
+fn current<'s>(sources: &[Source<'s>], texts: &'s [Option<String>]) -> Vec<Source<'s>> {
+    sources
+        .iter()
+        .zip(texts)
+        .map(|(s, t)| match t {
+            Some(text) => s.with_bytes(text.as_bytes()),
+            None => *s,
+        })
+        .collect()
+}
+
+/// The findings of the sources in their current state, placed on the
+/// values files among them, with the documents they are about.
+fn findings_of(
+    sources: &[Source<'_>],
+    settings: &Settings,
+    options: &CheckOptions,
+) -> (crate::read::ReadOutcome, Vec<Finding>) {
+    let outcome = crate::check::read_sources(sources, settings, options);
+    let mut findings = check(&outcome.documents, settings, options);
+    let (values, _) = values::read_values(sources);
+    values::place_on_values(&mut findings, &values);
+    crate::check::sort_findings(&mut findings);
+    (outcome, findings)
+}
+
 /// Applies every fixable finding's edits to the sources, linted together.
+/// A finding on a known chart's object placed on a values file is fixed by
+/// changing that values file; the rendered input stays as it is.
 pub fn fix(sources: &[Source<'_>], settings: &Settings, options: &CheckOptions) -> FixOutcome {
     run(sources, settings, options, None)
 }
@@ -94,38 +132,44 @@ fn run(sources: &[Source<'_>], settings: &Settings, options: &CheckOptions, only
         })
         .collect();
     let mut refused: BTreeMap<Key, String> = BTreeMap::new();
+    // Findings fixed in a values file: the rendered input still has them.
+    let mut in_values: BTreeSet<Identity> = BTreeSet::new();
     let mut first: Option<Vec<Finding>> = None;
     for _ in 0..MAX_ROUNDS {
-        let current: Vec<Source<'_>> = sources
-            .iter()
-            .zip(&texts)
-            .map(|(s, t)| match t {
-                Some(text) => Source::text(s.file, text),
-                None => *s,
-            })
-            .collect();
-        let outcome = crate::check::read_sources(&current, settings, options);
-        let findings = check(&outcome.documents, settings, options);
+        let snapshot = texts.clone();
+        let now = current(sources, &snapshot);
+        let (outcome, findings) = findings_of(&now, settings, options);
         first.get_or_insert_with(|| findings.clone());
         let mut changed = false;
         for (index, source) in sources.iter().enumerate() {
-            let Some(text) = &texts[index] else { continue };
+            let Some(text) = &snapshot[index] else { continue };
             let Some(finding) = findings.iter().find(|f| {
                 f.file == source.file
-                    && !f.edits.is_empty()
+                    && f.has_edits()
                     && !refused.contains_key(&key(f))
                     && only.is_none_or(|o| key(o) == key(f) && o.position == f.position)
             }) else {
                 continue;
             };
-            let Some(document) = finding.document.and_then(|d| outcome.documents.get(d)) else {
-                refused.insert(key(finding), "its document is not known".to_string());
-                continue;
+            let result = if source.kind == SourceKind::HelmValues {
+                let (files, _) = values::read_values(&now);
+                values_edit::apply(text, source.file, &files, finding)
+            } else {
+                match finding.document.and_then(|d| outcome.documents.get(d)) {
+                    Some(document) => apply(text, &document.root, finding),
+                    None => Err("its document is not known".to_string()),
+                }
             };
-            match apply(text, &document.root, finding) {
-                Ok(fixed) => {
+            match result {
+                Ok(fixed) if &fixed != text => {
+                    if source.kind == SourceKind::HelmValues {
+                        in_values.insert(identity(finding));
+                    }
                     texts[index] = Some(fixed);
                     changed = true;
+                }
+                Ok(_) => {
+                    refused.insert(key(finding), "its edits change nothing".to_string());
                 }
                 Err(reason) => {
                     refused.insert(key(finding), reason);
@@ -136,26 +180,18 @@ fn run(sources: &[Source<'_>], settings: &Settings, options: &CheckOptions, only
             break;
         }
     }
-    let current: Vec<Source<'_>> = sources
-        .iter()
-        .zip(&texts)
-        .map(|(s, t)| match t {
-            Some(text) => Source::text(s.file, text),
-            None => *s,
-        })
-        .collect();
-    let report = crate::check::lint(&current, settings, options);
+    let report = crate::check::lint(&current(sources, &texts), settings, options);
     let remaining: BTreeSet<Key> = report.findings.iter().map(key).collect();
     let first = first.unwrap_or_default();
     let reported = only.is_some_and(|o| first.iter().any(|f| key(f) == key(o) && f.position == o.position));
     let fixed = first
         .into_iter()
-        .filter(|f| !f.edits.is_empty() && !remaining.contains(&key(f)))
+        .filter(|f| f.has_edits() && (!remaining.contains(&key(f)) || in_values.contains(&identity(f))))
         .collect();
     let mut left: Vec<Left> = report
         .findings
         .iter()
-        .filter(|f| !f.edits.is_empty() && only.is_none_or(|o| key(o) == key(f)))
+        .filter(|f| f.has_edits() && only.is_none_or(|o| key(o) == key(f)))
         .map(|f| Left {
             finding: f.clone(),
             reason: refused
@@ -165,7 +201,7 @@ fn run(sources: &[Source<'_>], settings: &Settings, options: &CheckOptions, only
         })
         .collect();
     if let Some(only) = only {
-        if only.edits.is_empty() {
+        if !only.has_edits() {
             left = vec![Left {
                 finding: only.clone(),
                 reason: "promha is not certain of a change that fixes it: see its fix".to_string(),
@@ -200,13 +236,17 @@ fn run(sources: &[Source<'_>], settings: &Settings, options: &CheckOptions, only
 }
 
 fn has_untried(findings: &[Finding], refused: &BTreeMap<Key, String>) -> bool {
-    findings
-        .iter()
-        .any(|f| !f.edits.is_empty() && !refused.contains_key(&key(f)))
+    findings.iter().any(|f| f.has_edits() && !refused.contains_key(&key(f)))
 }
 
 /// Applies one finding's edits to its file's text.
 fn apply(text: &str, root: &Node, finding: &Finding) -> Result<String, String> {
+    if let Some(chart) = &finding.chart {
+        return Err(format!(
+            "the object is rendered by the {} chart (its labels say so): change the chart's values instead (pass the values files with --values and promha fix edits them)",
+            chart.chart
+        ));
+    }
     if finding.resource.name.is_empty() {
         return Err("the object has no metadata.name to find it by".to_string());
     }
@@ -415,7 +455,7 @@ fn without_data_key(mut object: Json, key: &str) -> Json {
 }
 
 /// The edit applied to a JSON value: what the edited text must read back as.
-fn apply_to_json(root: &mut Json, steps: &[Step], edit: &Edit) -> Result<(), String> {
+pub(crate) fn apply_to_json(root: &mut Json, steps: &[Step], edit: &Edit) -> Result<(), String> {
     let Some((last, parents)) = steps.split_last() else {
         return Err("an edit without a path".to_string());
     };

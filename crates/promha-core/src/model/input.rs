@@ -16,6 +16,8 @@ pub enum Input {
     DisruptionBudgets,
     /// Prometheus configs: standalone files, and values of ConfigMaps and Secrets.
     PrometheusConfigs,
+    /// Pods as the cluster reports them (`kubectl get pods -o yaml`): what is running where.
+    Pods,
 }
 
 impl Input {
@@ -25,6 +27,7 @@ impl Input {
         Input::Services,
         Input::DisruptionBudgets,
         Input::PrometheusConfigs,
+        Input::Pods,
     ];
 }
 
@@ -49,6 +52,7 @@ pub fn interest(inputs: &[Input]) -> Interest {
             Input::ThanosQueries => interest.workload_images.push(thanos::IMAGE.to_string()),
             Input::Services => interest.kinds.push("Service".to_string()),
             Input::DisruptionBudgets => interest.kinds.push("PodDisruptionBudget".to_string()),
+            Input::Pods => interest.kinds.push("Pod".to_string()),
             Input::PrometheusConfigs => {
                 // Secret values are base64: whether they hold a prometheus.yml shows only once decoded.
                 interest.kinds.push("Secret".to_string());

@@ -24,6 +24,8 @@ pub struct Object<'d> {
     /// `default` when unset; empty for a standalone config file.
     pub namespace: String,
     pub standalone_config: bool,
+    /// The chart template that rendered it (`# Source:` of `helm template` output).
+    pub template: Option<&'d str>,
 }
 
 impl<'d> Object<'d> {
@@ -58,6 +60,7 @@ impl<'d> Object<'d> {
                 name,
                 namespace,
                 standalone_config: false,
+                template: doc.template.as_deref(),
             });
         }
         if is_prometheus_config(root) || elector::sections(root).is_some() {
@@ -71,6 +74,7 @@ impl<'d> Object<'d> {
                 name: ResourceRef::file(&doc.file).name,
                 namespace: String::new(),
                 standalone_config: true,
+                template: doc.template.as_deref(),
             });
         }
         None

@@ -190,6 +190,41 @@ impl LabelSelector {
     }
 }
 
+/// Labels as a label selector of the API's string syntax (`a=b,c=d`), as
+/// lookups send it; labels no selector can express (a key or value of other
+/// characters, or too long) are left out, so the selector may pick more
+/// objects, never fewer. `None` when nothing is left: select everything.
+pub fn equality_selector(labels: &[(String, String)]) -> Option<String> {
+    // k8s.io/apimachinery validation: keys are `[prefix/]name`, names and
+    // values at most 63 of [A-Za-z0-9-_.], beginning and ending alphanumeric.
+    let name_ok = |text: &str, may_be_empty: bool| {
+        (may_be_empty && text.is_empty())
+            || (text.len() <= 63
+                && text.starts_with(|c: char| c.is_ascii_alphanumeric())
+                && text.ends_with(|c: char| c.is_ascii_alphanumeric())
+                && text
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+    };
+    let key_ok = |key: &str| match key.split_once('/') {
+        Some((prefix, name)) => {
+            !prefix.is_empty()
+                && prefix.len() <= 253
+                && prefix
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '.'))
+                && name_ok(name, false)
+        }
+        None => name_ok(key, false),
+    };
+    let parts: Vec<String> = labels
+        .iter()
+        .filter(|(key, value)| key_ok(key) && name_ok(value, true))
+        .map(|(key, value)| format!("{key}={value}"))
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(","))
+}
+
 impl Requirement {
     fn matches(&self, pod: &PodLabels) -> bool {
         let value = pod.value(&self.key);
@@ -297,6 +332,29 @@ mod tests {
             s.unmatched(&pod(&[("app", "a"), ("team", "x"), ("tier", "1")]))
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn equality_selectors_leave_out_what_they_cannot_express() {
+        let labels = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        };
+        assert_eq!(
+            equality_selector(&labels(&[("app.kubernetes.io/name", "prometheus"), ("team", "")])).as_deref(),
+            Some("app.kubernetes.io/name=prometheus,team=")
+        );
+        assert_eq!(
+            equality_selector(&labels(&[
+                ("app", "a b"),
+                ("tier", "x,y=z"),
+                ("Bad/x", "1"),
+                ("ok", "1")
+            ]))
+            .as_deref(),
+            Some("ok=1")
+        );
+        assert_eq!(equality_selector(&labels(&[("app", &"x".repeat(64))])), None);
+        assert_eq!(equality_selector(&[]), None);
     }
 
     #[test]

@@ -26,18 +26,46 @@ pub struct Source<'t> {
     pub file: &'t str,
     /// The file's bytes; text that is not UTF-8 is reported, not guessed at.
     pub bytes: &'t [u8],
+    pub kind: SourceKind,
+}
+
+/// What a source holds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SourceKind {
+    /// Manifests, rendered Helm output or Prometheus configs: checked.
+    #[default]
+    Manifests,
+    /// A Helm values file (`helm -f`), in the order Helm takes them: not
+    /// checked, but findings on what a known chart rendered are placed on
+    /// the line that sets (or would set) their values key.
+    HelmValues,
 }
 
 impl<'t> Source<'t> {
     pub fn new(file: &'t str, bytes: &'t [u8]) -> Self {
-        Source { file, bytes }
+        Source {
+            file,
+            bytes,
+            kind: SourceKind::Manifests,
+        }
     }
 
     pub fn text(file: &'t str, text: &'t str) -> Self {
+        Source::new(file, text.as_bytes())
+    }
+
+    /// A Helm values file.
+    pub fn values(file: &'t str, bytes: &'t [u8]) -> Self {
         Source {
             file,
-            bytes: text.as_bytes(),
+            bytes,
+            kind: SourceKind::HelmValues,
         }
+    }
+
+    /// The same source with other bytes (a fixed text).
+    pub fn with_bytes(self, bytes: &'t [u8]) -> Self {
+        Source { bytes, ..self }
     }
 }
 
@@ -46,6 +74,9 @@ impl<'t> Source<'t> {
 pub struct Document {
     pub file: String,
     pub root: Node,
+    /// The chart template that rendered it, from the `# Source:` comment
+    /// `helm template` writes above each document.
+    pub template: Option<String>,
 }
 
 impl Document {
@@ -53,6 +84,7 @@ impl Document {
         Document {
             file: file.into(),
             root,
+            template: None,
         }
     }
 
@@ -96,7 +128,7 @@ pub fn read_text(file: &str, text: &str, limits: &ReadLimits) -> Result<Vec<Docu
 /// others. The node budget of `limits` holds per file.
 pub fn read_sources(sources: &[Source<'_>], limits: &ReadLimits, interest: &Interest) -> ReadOutcome {
     let mut outcome = ReadOutcome::default();
-    for source in sources {
+    for source in sources.iter().filter(|s| s.kind == SourceKind::Manifests) {
         match decode(source.bytes) {
             Ok(text) => read_source(source.file, text, limits, interest, &mut outcome),
             Err(position) => outcome.unreadable.push(Unreadable {
@@ -116,7 +148,7 @@ pub fn read_sources(sources: &[Source<'_>], limits: &ReadLimits, interest: &Inte
 }
 
 /// UTF-8 text without a byte order mark, or where the first invalid byte is.
-fn decode(bytes: &[u8]) -> Result<&str, Position> {
+pub(crate) fn decode(bytes: &[u8]) -> Result<&str, Position> {
     match std::str::from_utf8(bytes) {
         Ok(text) => Ok(text.strip_prefix('\u{feff}').unwrap_or(text)),
         Err(error) => {
@@ -158,8 +190,14 @@ fn read_source(file: &str, text: &str, limits: &ReadLimits, interest: &Interest,
                 };
                 match read_documents_metered(chunk.text, limits, Some(origin), &mut used_nodes) {
                     Ok(roots) => {
+                        let first = outcome.documents.len();
                         for root in roots {
                             push_expanding_lists(file, root, &mut outcome.documents);
+                        }
+                        if let Some(template) = helm_template(chunk.text) {
+                            for document in &mut outcome.documents[first..] {
+                                document.template = Some(template.to_string());
+                            }
                         }
                     }
                     Err(error) => outcome.unreadable.push(unreadable(error, false)),
@@ -167,6 +205,23 @@ fn read_source(file: &str, text: &str, limits: &ReadLimits, interest: &Interest,
             }
         }
     }
+}
+
+/// The template named by a `# Source: <chart>/templates/<file>` comment
+/// among the lines before a document's content, as `helm template` writes it.
+fn helm_template(chunk: &str) -> Option<&str> {
+    for line in chunk.lines() {
+        let line = line.trim();
+        if line.is_empty() || split::is_marker(line, "---") {
+            continue;
+        }
+        let comment = line.strip_prefix('#')?;
+        if let Some(template) = comment.trim_start().strip_prefix("Source:") {
+            let template = template.trim();
+            return (!template.is_empty()).then_some(template);
+        }
+    }
+    None
 }
 
 fn push_expanding_lists(file: &str, root: Node, out: &mut Vec<Document>) {

@@ -14,6 +14,7 @@ mod alertmanager_peers;
 mod alertmanagers_complete;
 mod alerts_drop_replica_label;
 mod anti_affinity;
+mod co_scheduled;
 mod elector_leader_only;
 mod invalid_resource;
 mod min_replicas;
@@ -21,6 +22,7 @@ mod persistent_storage;
 mod pod_disruption_budget;
 mod query_replica_label;
 mod replica_label;
+mod replicas_ready;
 mod session_affinity;
 mod thanos_query_stores;
 
@@ -40,6 +42,8 @@ pub static RULES: &[&Rule] = &[
     &query_replica_label::RULE,
     &thanos_query_stores::RULE,
     &elector_leader_only::RULE,
+    &co_scheduled::RULE,
+    &replicas_ready::RULE,
     &invalid_resource::RULE,
 ];
 
@@ -78,7 +82,21 @@ pub struct Need {
     /// The namespaces to list them in, given the scope of the admitted
     /// object alone; none when this object needs none.
     pub namespaces: fn(&Scope<'_>) -> Vec<String>,
+    /// Narrows the list in one of those namespaces to the objects carrying
+    /// these labels (none: every object of the kind), for kinds of which a
+    /// namespace may hold many that do not matter.
+    pub labels: Option<LabelsIn>,
+    /// The objects show what the cluster is running now (Pods), not how it
+    /// is configured. An update of the admitted object replaces them (a new
+    /// pod template rolls its pods), so they are looked up only when it is
+    /// created — which is how Kubewarden's background audit presents every
+    /// stored object: judging an update by the pods of the spec it replaces
+    /// would reject the very update that fixes them.
+    pub running_state: bool,
 }
+
+/// The labels to select by in a namespace, given the admitted object's scope.
+pub type LabelsIn = fn(&Scope<'_>, &str) -> Vec<(String, String)>;
 
 pub fn rule(id: &str) -> Option<&'static Rule> {
     RULES.iter().copied().find(|r| r.id == id)
@@ -162,6 +180,12 @@ impl<'s> Emitter<'s> {
             return;
         };
         let fix = fix.into();
+        // On what a known chart rendered, the fix is said in its values.
+        let chart = crate::model::helm::chart_fix(object, &fix);
+        let text = match &chart {
+            Some(chart) => crate::model::helm::values_fix_text(chart, None),
+            None => fix.text,
+        };
         self.findings.push(Finding {
             rule: self.rule.id,
             severity,
@@ -169,9 +193,11 @@ impl<'s> Emitter<'s> {
             file: object.file.to_string(),
             position,
             message: message.into(),
-            fix: fix.text,
+            fix: text,
             edits: fix.edits,
             document: Some(object.document),
+            template: object.template.map(str::to_string),
+            chart: chart.map(Box::new),
         });
     }
 }
@@ -209,6 +235,39 @@ pub(crate) mod namespaces {
             .filter(|w| w.is_replicated())
             .map(|w| scope.object(w.object).namespace.clone())
             .collect()
+    }
+
+    /// The namespace of each workload of the admitted object that runs
+    /// replicas (not a PrometheusAgent in DaemonSet mode).
+    pub fn of_workloads(scope: &Scope<'_>) -> Vec<String> {
+        scope
+            .workloads
+            .iter()
+            .filter(|w| !w.daemonset)
+            .map(|w| scope.object(w.object).namespace.clone())
+            .collect()
+    }
+}
+
+/// Label functions rules' lookups share.
+pub(crate) mod labels {
+    use crate::model::pod;
+    use crate::scope::Scope;
+
+    /// The labels that pick out the pods of the admitted object's workload
+    /// in a namespace; none (list them all) when several workloads there
+    /// share none.
+    pub fn of_workload_pods(scope: &Scope<'_>, namespace: &str) -> Vec<(String, String)> {
+        let mut sets = scope
+            .workloads_in(namespace)
+            .map(|w| pod::lookup_labels(w, scope.object(w.object)));
+        let Some(mut common) = sets.next() else {
+            return Vec::new();
+        };
+        for other in sets {
+            common.retain(|label| other.contains(label));
+        }
+        common
     }
 }
 

@@ -737,6 +737,7 @@ fn warn_coarse_only(workload: &Workload<'_>, object: &Object<'_>, candidate: &Ca
                     term.text.trim_start_matches("set ")
                 ),
                 edits: term.edits,
+                subject: None,
             }
         },
     );

@@ -22,6 +22,8 @@ pub const RULE: Rule = Rule {
         api_version: "apps/v1",
         kind: "StatefulSet",
         namespaces: of_config_holders,
+        labels: None,
+        running_state: false,
     }],
     settings: &[],
     check,

@@ -151,6 +151,8 @@ pub fn unreadable(unreadable: &Unreadable, settings: &Settings) -> Option<Findin
         },
         edits: Vec::new(),
         document: None,
+        template: None,
+        chart: None,
     })
 }
 

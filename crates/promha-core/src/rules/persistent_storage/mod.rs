@@ -1,7 +1,7 @@
 //! persistent-storage: a rescheduled replica keeps its data.
 
 use super::{Emitter, Rule};
-use crate::finding::Severity;
+use crate::finding::{FieldPath, Fix, Severity};
 use crate::model::{App, Input};
 use crate::read::Node;
 use crate::scope::Scope;
@@ -45,7 +45,8 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
             object,
             position,
             format!("{} {kind} {loses}.", object.display()),
-            "set spec.storage.volumeClaimTemplate.spec.resources.requests.storage (for example 50Gi for Prometheus, 1Gi for Alertmanager)",
+            Fix::text("set spec.storage.volumeClaimTemplate.spec.resources.requests.storage (for example 50Gi for Prometheus, 1Gi for Alertmanager)")
+                .about(FieldPath::keys(&["spec", "storage", "volumeClaimTemplate", "spec", "resources", "requests", "storage"])),
         );
     }
 }

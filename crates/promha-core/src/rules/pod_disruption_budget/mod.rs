@@ -30,6 +30,8 @@ pub const RULE: Rule = Rule {
         api_version: "policy/v1",
         kind: "PodDisruptionBudget",
         namespaces: namespaces::of_replicated_workloads,
+        labels: None,
+        running_state: false,
     }],
     settings: &[&POD_DISRUPTION_BUDGET.decl],
     check,

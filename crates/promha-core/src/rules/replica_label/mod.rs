@@ -27,11 +27,15 @@ pub const RULE: Rule = Rule {
             api_version: "apps/v1",
             kind: "StatefulSet",
             namespaces: of_config_holders,
+            labels: None,
+            running_state: false,
         },
         Need {
             api_version: "apps/v1",
             kind: "Deployment",
             namespaces: of_config_holders,
+            labels: None,
+            running_state: false,
         },
         // The configs an admitted plain Prometheus runs, whose external labels
         // name variables its containers must set.
@@ -39,6 +43,8 @@ pub const RULE: Rule = Rule {
             api_version: "v1",
             kind: "ConfigMap",
             namespaces: of_plain_prometheus,
+            labels: None,
+            running_state: false,
         },
     ],
     settings: &[],

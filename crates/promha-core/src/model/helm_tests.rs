@@ -1,0 +1,292 @@
+use std::path::Path;
+
+use super::*;
+use crate::read::Source;
+use crate::scope::CheckOptions;
+use crate::settings::Settings;
+
+fn findings(sources: &[Source<'_>]) -> Vec<crate::finding::Finding> {
+    crate::check::lint(sources, &Settings::default(), &CheckOptions::default()).findings
+}
+
+const SERVER: &str = r#"---
+# Source: prometheus/templates/deploy.yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: prom-prometheus-server
+  namespace: monitoring
+  labels:
+    app.kubernetes.io/component: server
+    app.kubernetes.io/name: prometheus
+    app.kubernetes.io/instance: prom
+    app.kubernetes.io/version: v3.14.0
+    helm.sh/chart: prometheus-29.27.0
+    app.kubernetes.io/part-of: prometheus
+spec:
+  selector:
+    matchLabels:
+      app.kubernetes.io/component: server
+      app.kubernetes.io/name: prometheus
+      app.kubernetes.io/instance: prom
+  replicas: 1
+  template:
+    metadata:
+      labels:
+        app.kubernetes.io/component: server
+        app.kubernetes.io/name: prometheus
+        app.kubernetes.io/instance: prom
+    spec:
+      containers:
+        - name: prometheus-server
+          image: "quay.io/prometheus/prometheus:v3.14.0"
+          args:
+            - --config.file=/etc/config/prometheus.yml
+"#;
+
+#[test]
+fn charts_are_recognised_by_their_labels_and_subcharts_by_their_template() {
+    let prometheus_chart = split_chart_label("prometheus-29.27.0");
+    assert_eq!(prometheus_chart, Some(("prometheus".into(), "29.27.0".into())));
+    assert_eq!(
+        split_chart_label("prometheus-node-exporter-4.56.0"),
+        Some(("prometheus-node-exporter".into(), "4.56.0".into())),
+        "a name with dashes"
+    );
+    assert_eq!(split_chart_label("no-version"), None);
+    assert_eq!(
+        values_prefix("kube-prometheus-stack/templates/prometheus/prometheus.yaml"),
+        Some(vec![])
+    );
+    assert_eq!(
+        values_prefix("hcp-prometheus/charts/kube-prometheus-stack/templates/prometheus/prometheus.yaml"),
+        Some(vec!["kube-prometheus-stack".to_string()])
+    );
+    assert_eq!(values_prefix("not/a/chart.yaml"), None);
+}
+
+#[test]
+fn a_prometheus_chart_server_is_fixed_in_its_values_with_a_statefulset() {
+    let found = findings(&[Source::text("rendered.yaml", SERVER)]);
+    let min = found.iter().find(|f| f.rule == "min-replicas").expect("min-replicas");
+    assert_eq!(min.template.as_deref(), Some("prometheus/templates/deploy.yaml"));
+    let chart = min.chart.as_deref().expect("the prometheus chart");
+    assert_eq!((chart.chart, chart.version.as_deref()), ("prometheus", Some("29.27.0")));
+    assert_eq!(
+        min.fix,
+        "set server.replicaCount: 2 and set server.statefulSet.enabled: true in the chart's values"
+    );
+    // The same object without the chart's label is a plain Deployment, fixed in place.
+    let plain = SERVER.replace("    helm.sh/chart: prometheus-29.27.0\n", "");
+    let found = findings(&[Source::text("rendered.yaml", &plain)]);
+    let min = found.iter().find(|f| f.rule == "min-replicas").expect("min-replicas");
+    assert!(min.chart.is_none());
+    assert!(!min.fix.contains("server.replicaCount"), "{}", min.fix);
+}
+
+#[test]
+fn values_files_decide_in_helm_order_and_the_finding_follows_the_deciding_one() {
+    let base = "server:\n  replicaCount: 1\n";
+    let prod = "# production\nserver:\n  persistentVolume:\n    size: 8Gi\n";
+    let found = findings(&[
+        Source::text("rendered.yaml", SERVER),
+        Source::values("base.yaml", base.as_bytes()),
+        Source::values("prod.yaml", prod.as_bytes()),
+    ]);
+    let min = found.iter().find(|f| f.rule == "min-replicas").expect("min-replicas");
+    // replicaCount is set in base.yaml only; statefulSet belongs in the last file.
+    assert_eq!((min.file.as_str(), min.position.line), ("base.yaml", 2), "{min:#?}");
+    assert_eq!(
+        min.fix,
+        "set server.replicaCount: 2 in base.yaml and set server.statefulSet.enabled: true in prod.yaml"
+    );
+    let later = "server:\n  replicaCount: 3\n";
+    let found = findings(&[
+        Source::text("rendered.yaml", SERVER),
+        Source::values("base.yaml", base.as_bytes()),
+        Source::values("later.yaml", later.as_bytes()),
+    ]);
+    let min = found.iter().find(|f| f.rule == "min-replicas").expect("min-replicas");
+    assert_eq!(
+        (min.file.as_str(), min.position.line),
+        ("later.yaml", 1),
+        "the change still to make belongs under server: in the last file"
+    );
+    // Three replicas are at least two: only the StatefulSet is still to do.
+    assert_eq!(min.fix, "set server.statefulSet.enabled: true in later.yaml");
+    let fixed = "server:\n  replicaCount: 2\n  statefulSet:\n    enabled: true\n";
+    let found = findings(&[
+        Source::text("rendered.yaml", SERVER),
+        Source::values("base.yaml", base.as_bytes()),
+        Source::values("later.yaml", fixed.as_bytes()),
+    ]);
+    let min = found.iter().find(|f| f.rule == "min-replicas").expect("min-replicas");
+    assert!(
+        min.fix
+            .starts_with("later.yaml sets server.replicaCount: 2 and later.yaml sets server.statefulSet.enabled: true, which fixes this"),
+        "{}",
+        min.fix
+    );
+}
+
+/// `../shared/corpus`'s copy of prometheus-community/helm-charts, when present.
+fn charts() -> Option<std::path::PathBuf> {
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/prometheus-community/helm-charts/charts");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("skipped: {} does not exist", dir.display());
+        None
+    }
+}
+
+#[test]
+fn every_row_is_read_by_its_template_and_has_the_charts_default() {
+    let Some(charts) = charts() else { return };
+    for row in ROWS {
+        let chart = charts.join(row.chart.name());
+        let template = std::fs::read_to_string(chart.join(row.template))
+            .unwrap_or_else(|e| panic!("{}: {}: {e}", row.key, row.template));
+        // The template reads the key, or (for a key inside a map it copies) its parent.
+        let parent = row.key.rsplit_once('.').map_or(row.key, |(p, _)| p);
+        assert!(
+            template.contains(&format!("Values.{}", row.key)) || template.contains(&format!("Values.{parent} ")),
+            "{} does not read .Values.{}",
+            row.template,
+            row.key
+        );
+        let values = std::fs::read_to_string(chart.join("values.yaml")).expect("values.yaml");
+        let root = read_documents(&values, &ReadLimits::default())
+            .expect("values.yaml parses")
+            .remove(0)
+            .to_json();
+        let set = row.key.split('.').try_fold(&root, |node, key| node.get(key));
+        let default: Json = serde_json::from_str(row.default).expect("a JSON default");
+        match set {
+            Some(value) => assert_eq!(value, &default, "{}: the chart's values.yaml", row.key),
+            None => assert!(default.is_null(), "{}: unset in values.yaml, so null", row.key),
+        }
+    }
+}
+
+const KPS: &str = r#"---
+# Source: kube-prometheus-stack/templates/prometheus/prometheus.yaml
+apiVersion: monitoring.coreos.com/v1
+kind: Prometheus
+metadata:
+  name: m-kube-prometheus-prometheus
+  namespace: monitoring
+  labels:
+    app: kube-prometheus-stack-prometheus
+    app.kubernetes.io/part-of: kube-prometheus-stack
+    chart: kube-prometheus-stack-88.5.3
+spec:
+  replicas: 2
+  replicaExternalLabelName: ""
+  storage:
+    volumeClaimTemplate:
+      spec:
+        resources:
+          requests:
+            storage: 50Gi
+  affinity:
+    podAntiAffinity:
+      preferredDuringSchedulingIgnoredDuringExecution:
+      - weight: 100
+        podAffinityTerm:
+          topologyKey: kubernetes.io/hostname
+          labelSelector:
+            matchExpressions:
+            - {key: app.kubernetes.io/name, operator: In, values: [prometheus]}
+            - {key: app.kubernetes.io/instance, operator: In, values: [m-kube-prometheus-prometheus]}
+---
+# Source: kube-prometheus-stack/templates/thanos-ruler/ruler.yaml
+apiVersion: monitoring.coreos.com/v1
+kind: ThanosRuler
+metadata:
+  name: m-kube-prometheus-thanos-ruler
+  namespace: monitoring
+  labels:
+    app: kube-prometheus-stack-thanos-ruler
+    app.kubernetes.io/part-of: kube-prometheus-stack
+    chart: kube-prometheus-stack-88.5.3
+spec:
+  replicas: 1
+"#;
+
+#[test]
+fn kube_prometheus_stack_fixes_are_its_values_keys() {
+    let settings = Settings::from_yaml("antiAffinity: required\n").expect("settings");
+    let report = crate::check::lint(
+        &[Source::text("rendered.yaml", KPS)],
+        &settings,
+        &CheckOptions::default(),
+    );
+    let fix_of = |rule: &str, kind: &str| {
+        report
+            .findings
+            .iter()
+            .find(|f| f.rule == rule && f.resource.kind == kind)
+            .map(|f| f.fix.as_str())
+            .unwrap_or_else(|| panic!("no {rule} on {kind}: {:#?}", report.findings))
+    };
+    assert_eq!(
+        fix_of("replica-label", "Prometheus"),
+        "set prometheus.prometheusSpec.replicaExternalLabelNameClear: false in the chart's values"
+    );
+    assert_eq!(
+        fix_of("anti-affinity", "Prometheus"),
+        "set prometheus.prometheusSpec.podAntiAffinity: hard and set prometheus.prometheusSpec.podAntiAffinityTopologyKey: kubernetes.io/hostname in the chart's values",
+        "the chart's own soft term becomes hard"
+    );
+    assert_eq!(
+        fix_of("pod-disruption-budget", "Prometheus"),
+        "set prometheus.podDisruptionBudget.enabled: true in the chart's values"
+    );
+    assert_eq!(
+        fix_of("min-replicas", "ThanosRuler"),
+        "set thanosRuler.thanosRulerSpec.replicas: 2 in the chart's values"
+    );
+    // With a values file, the topology key's default already is the one wanted.
+    let values = "prometheus:\n  prometheusSpec:\n    replicas: 2\n";
+    let placed = crate::check::lint(
+        &[
+            Source::text("rendered.yaml", KPS),
+            Source::values("v.yaml", values.as_bytes()),
+        ],
+        &settings,
+        &CheckOptions::default(),
+    );
+    let anti = placed
+        .findings
+        .iter()
+        .find(|f| f.rule == "anti-affinity" && f.resource.kind == "Prometheus")
+        .expect("anti-affinity");
+    assert_eq!(
+        anti.fix,
+        "set prometheus.prometheusSpec.podAntiAffinity: hard in v.yaml"
+    );
+    assert_eq!(
+        (anti.file.as_str(), anti.position.line),
+        ("v.yaml", 2),
+        "under prometheusSpec"
+    );
+    // Without any anti-affinity, the chart's term on the rule's topology key.
+    let bare = KPS.replace("  affinity:\n", "  unused:\n");
+    let bare = &bare[..bare.find("  unused:").expect("cut")];
+    let report = crate::check::lint(
+        &[Source::text("rendered.yaml", bare)],
+        &settings,
+        &CheckOptions::default(),
+    );
+    let anti = report
+        .findings
+        .iter()
+        .find(|f| f.rule == "anti-affinity")
+        .expect("anti-affinity");
+    assert_eq!(
+        anti.fix,
+        "set prometheus.prometheusSpec.podAntiAffinity: hard and set prometheus.prometheusSpec.podAntiAffinityTopologyKey: kubernetes.io/hostname in the chart's values"
+    );
+}
