@@ -702,6 +702,104 @@ describe('a large text', () => {
   });
 });
 
+describe('fixes', () => {
+  // The findings with an "Apply fix" button, by rule.
+  const withButton = (page) => page.$$eval('#results .finding', (items) => items.filter((li) => li.querySelector('button.apply-fix')).map((li) => li.dataset.rule));
+
+  test('"Apply fix" applies one finding\'s fix, shows the diff, can be undone, and the link carries the fixed text', async () => {
+    const { page, problems } = await open(server.url);
+    await page.click('#example-broken');
+    const before = await findings(page);
+    const report = api.lint(broken, null, { edits: true });
+    // The page offers a fix for exactly the findings the core has edits for.
+    assert.deepEqual((await withButton(page)).sort(), report.findings.filter((f) => f.edits.length > 0).map((f) => f.rule).sort());
+    assert.equal(await page.isVisible('#fix-bar'), true);
+    assert.equal(await page.isVisible('#fix-panel'), false);
+    const index = report.findings.findIndex((f) => f.rule === 'replica-label');
+    const want = api.fixFinding(broken, null, index);
+    assert.ok(want.after !== broken && want.diff !== '', 'the wasm build fixes it');
+
+    await page.click('#results .finding[data-rule="replica-label"] button.apply-fix');
+    await page.waitForSelector('html[data-fix="done"]');
+    const fixed = want.after;
+    assert.equal(await page.inputValue('#input'), fixed, 'the text is the core\'s fixed text');
+    // The diff is shown, line by line, removing the field.
+    assert.equal(await page.textContent('#fix-diff'), want.diff);
+    const removed = await page.$$eval('#fix-diff .diff-del', (lines) => lines.map((l) => l.textContent));
+    assert.deepEqual(removed, ['-  replicaExternalLabelName: ""\n']);
+    assert.match(await page.textContent('#fix-heading'), /^Applied the fix: 1 finding fixed\.$/);
+    // The finding is gone, every other one is still there.
+    const after = await findings(page);
+    assert.ok(!after.some((f) => f.rule === 'replica-label'), JSON.stringify(after));
+    assert.deepEqual(sorted(after), sorted(expected(fixed)));
+    assert.equal(after.length, before.length - 1);
+    // The link holds the fixed text, and restores it.
+    await linkSaved(page);
+    const url = page.url();
+    const restored = await open(url);
+    assert.equal(await restored.page.inputValue('#input'), fixed);
+    assert.deepEqual(sorted(await findings(restored.page)), sorted(after));
+    assertClean(restored.problems);
+    await restored.page.close();
+
+    // Undo goes back to the text before, and the link follows.
+    await page.click('#fix-undo');
+    assert.equal(await page.inputValue('#input'), broken);
+    assert.equal(await page.isVisible('#fix-panel'), false);
+    assert.deepEqual(sorted(await findings(page)), sorted(before));
+    await page.waitForFunction((u) => location.href !== u, url);
+    await linkSaved(page);
+    const back = await open(page.url());
+    assert.equal(await back.page.inputValue('#input'), broken);
+    await back.page.close();
+    assertClean(back.problems);
+    assertClean(problems);
+    await page.close();
+  });
+
+  test('"Apply all fixes" leaves only the findings promha cannot fix for certain, each with the reason', async () => {
+    const { page, problems } = await open(server.url);
+    await page.click('#example-broken');
+    await findings(page);
+    const want = api.fixAll(broken, null);
+    await page.click('#fix-all');
+    await page.waitForSelector('html[data-fix="done"]');
+    assert.equal(await page.inputValue('#input'), want.after);
+    assert.equal(await page.textContent('#fix-diff'), want.diff);
+    assert.ok((await page.$$('#fix-diff .diff-add')).length > 0, 'the diff adds lines');
+    assert.match(await page.textContent('#fix-heading'), new RegExp(`^Applied all fixes: ${want.fixed.length} findings fixed`));
+    const shown = await findings(page);
+    assert.deepEqual(sorted(shown), sorted(expected(want.after)));
+    assert.ok(shown.length > 0, 'some findings need the user\'s choice');
+    // What is left has no certain fix, or is listed with why it was not made.
+    const leftShown = await page.$$eval('#fix-left li', (items) => items.map((li) => li.dataset.rule));
+    assert.deepEqual(leftShown.sort(), want.left.map((l) => l.finding.rule).sort());
+    const remaining = api.lint(want.after, null, { edits: true }).findings;
+    for (const finding of remaining) {
+      assert.ok(finding.edits.length === 0 || want.left.some((l) => l.finding.rule === finding.rule), `${finding.rule} was left unfixed without a reason`);
+    }
+    for (const gone of want.fixed) assert.ok(!shown.some((f) => f.rule === gone.rule), `${gone.rule} is fixed`);
+    // Only what has no certain fix is left, so no finding offers one.
+    assert.deepEqual(await withButton(page), remaining.filter((f) => f.edits.length > 0).map((f) => f.rule));
+    assert.equal(await page.isVisible('#fix-bar'), remaining.some((f) => f.edits.length > 0));
+    // Undo all of it at once.
+    await page.click('#fix-undo');
+    assert.equal(await page.inputValue('#input'), broken);
+    assert.deepEqual(sorted(await findings(page)), sorted(expected(broken)));
+    // Applied again, then the text edited: the fixes are forgotten, so no
+    // undo to a text the edit would lose.
+    await page.click('#fix-all');
+    await page.waitForSelector('html[data-fix="done"]');
+    assert.equal(await page.inputValue('#input'), want.after);
+    await page.focus('#input');
+    await page.keyboard.press('End');
+    await page.keyboard.type(' ');
+    await page.waitForSelector('#fix-panel', { state: 'hidden' });
+    assertClean(problems);
+    await page.close();
+  });
+});
+
 describe('the page from file://', () => {
   test('checks a large text in a worker, with progress', async () => {
     const { page, problems } = await open(fileUrl);

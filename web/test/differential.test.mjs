@@ -252,3 +252,47 @@ test('the rule catalogue is the CLI catalogue', () => {
   assert.equal(out.status, 0, out.stderr);
   assert.deepEqual(api.rules(), JSON.parse(out.stdout));
 });
+
+// `promha fix` and the page's "Apply all fixes" are the same core fix: the
+// same fixed text, the same diff (`promha lint --diff`), the same report of
+// what is left.
+function compareFix(text, settingsText) {
+  const web = api.fixAll(text, settingsText ?? null);
+  const dir = join(work, String(runs++));
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'input.yaml'), text);
+  const config = [];
+  if (settingsText === undefined) config.push('--no-config');
+  else {
+    writeFileSync(join(dir, 'settings.yaml'), settingsText);
+    config.push('--config', 'settings.yaml');
+  }
+  const diff = spawnSync(cli, ['lint', '--diff', '--format', 'json', '--color', 'never', ...config, 'input.yaml'], { cwd: dir, encoding: 'utf8', input: '', timeout: 60000 });
+  if (diff.error) throw diff.error;
+  if (typeof web.error === 'string') {
+    assert.equal(diff.status, 2, `the CLI refuses invalid settings too: ${diff.stderr}`);
+    return web;
+  }
+  assert.equal(diff.stdout, web.diff, 'promha lint --diff prints the page\'s diff');
+  const fixed = spawnSync(cli, ['fix', '--format', 'json', '--color', 'never', ...config, 'input.yaml'], { cwd: dir, encoding: 'utf8', input: '', timeout: 60000 });
+  if (fixed.error) throw fixed.error;
+  assert.ok(fixed.status === 0 || fixed.status === 1, `promha fix exited ${fixed.status}: ${fixed.stderr}`);
+  assert.equal(readFileSync(join(dir, 'input.yaml'), 'utf8'), web.after, 'promha fix writes the page\'s fixed text');
+  const withoutEdits = { ...web.report, findings: web.report.findings.map(({ edits, ...rest }) => rest) };
+  assert.deepEqual(JSON.parse(fixed.stdout), withoutEdits, 'and reports what the page shows is left');
+  return web;
+}
+
+describe('fixes: promha fix and the page\'s "Apply all fixes"', () => {
+  const inputs = [...ruleExamples, ...ruleCases, ...repoExamples, ...pageExamples];
+  test('some inputs are fixed', () => {
+    const changed = inputs.filter((path) => api.fixAll(read(path), caseSettings(read(path)) ?? null).diff !== '');
+    assert.ok(changed.length >= 20, `${changed.length} of ${inputs.length} inputs change`);
+  });
+  for (const path of inputs) {
+    test(label(path), () => {
+      const text = read(path);
+      compareFix(text, caseSettings(text));
+    });
+  }
+});

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 
+import { diffLines } from '../src/js/fix-view.js';
 import { decodeFragment, encodeFragment } from '../src/js/share-link.js';
 import { toYaml, yamlString } from '../src/js/yaml.js';
 import { loadWasmApi, webDir } from './helpers.mjs';
@@ -74,5 +75,35 @@ describe('the .promha.yaml the form writes', () => {
     assert.equal(toYaml({}), '');
     assert.equal(yamlString('plain-value'), 'plain-value');
     assert.equal(yamlString('off'), '"off"');
+  });
+});
+
+describe('the diff view', () => {
+  let api;
+  before(() => {
+    api = loadWasmApi();
+  });
+
+  test('tells the lines of the core\'s diff apart: both texts read back from it', () => {
+    for (const input of [broken, broken.replace(/\n/g, '\r\n')]) {
+      const { after, diff } = api.fixAll(input, null);
+      const lines = diffLines(diff);
+      assert.deepEqual(lines.map((l) => l.text).join('\n') + '\n', diff);
+      assert.deepEqual(lines.slice(0, 2).map((l) => l.kind), ['head', 'head']);
+      assert.ok(!lines.slice(2).some((l) => l.kind === 'head'));
+      const old = input.split('\n');
+      const fixed = after.split('\n');
+      for (const { kind, text: line } of lines) {
+        if (kind === 'del') assert.ok(old.includes(line.slice(1)), line);
+        if (kind === 'add') assert.ok(fixed.includes(line.slice(1)), line);
+        if (kind === 'same') assert.ok(old.includes(line.slice(1)) && fixed.includes(line.slice(1)), line);
+        if (kind === 'hunk') assert.match(line, /^@@ -\d+(,\d+)? \+\d+(,\d+)? @@/);
+      }
+      assert.ok(lines.some((l) => l.kind === 'add') && lines.some((l) => l.kind === 'del'));
+    }
+    assert.deepEqual(diffLines(''), []);
+    // In a hunk, a removed "--- " line (a document separator) is a removal, not a file name.
+    const kinds = diffLines('--- a/x\n+++ b/x\n@@ -1,3 +1,2 @@\n a: 1\n----\n+++b: 2\n').map((l) => l.kind);
+    assert.deepEqual(kinds, ['head', 'head', 'hunk', 'same', 'del', 'add']);
   });
 });

@@ -157,3 +157,57 @@ test('rules, defaultSettings and version', () => {
   assert.deepEqual(api.lint(broken, defaults), api.lint(broken, null));
   assert.match(api.version(), /^\d+\.\d+\.\d+/);
 });
+
+test('lint with {edits: true} adds each finding\'s edits, and nothing else', () => {
+  const plain = api.lint(broken, null);
+  const withEdits = api.lint(broken, null, { edits: true });
+  assert.equal(withEdits.findings.length, plain.findings.length);
+  withEdits.findings.forEach((finding, i) => {
+    const { edits, ...rest } = finding;
+    assert.deepEqual(rest, plain.findings[i]);
+    assert.ok(Array.isArray(edits));
+    for (const edit of edits) assert.ok(['set', 'remove', 'append', 'addDocument'].includes(edit.op), JSON.stringify(edit));
+  });
+  assert.ok(withEdits.findings.filter((f) => f.edits.length > 0).length >= 2, 'the broken example has fixes');
+  assert.deepEqual(api.lint(broken, null, { edits: false }), plain);
+  assert.deepEqual(api.lint(broken, null, null), plain);
+  assert.match(api.lint(broken, null, { edit: true }).error, /unknown option `edit`/);
+  assert.match(api.lint(broken, null, { edits: 'yes' }).error, /`edits` must be true or false/);
+  assert.match(api.lint(broken, null, 3).error, /must be an object/);
+});
+
+test('fixAll fixes what it is certain of; fixFinding one finding, by index or as lint gave it', () => {
+  const all = api.fixAll(broken, null);
+  assert.deepEqual(Object.keys(all).sort(), ['after', 'diff', 'fixed', 'left', 'report']);
+  assert.notEqual(all.after, broken);
+  assert.match(all.diff, /^--- a\/input\.yaml\n\+\+\+ b\/input\.yaml\n@@ /);
+  assert.deepEqual(all.report, api.lint(all.after, null, { edits: true }));
+  const remaining = all.report.findings.map((f) => f.rule + ':' + f.message);
+  for (const f of all.fixed) assert.ok(!remaining.includes(f.rule + ':' + f.message), `${f.rule} is fixed`);
+  // What is left with a fix is listed with the reason; the rest has none.
+  for (const f of all.report.findings) {
+    if (f.edits.length > 0) assert.ok(all.left.some((l) => l.finding.rule === f.rule && l.reason), f.rule);
+  }
+  assert.equal(api.fixAll(all.after, null).diff, '', 'a second fixAll changes nothing');
+
+  const report = api.lint(broken, null, { edits: true });
+  const index = report.findings.findIndex((f) => f.rule === 'replica-label');
+  assert.ok(index >= 0 && report.findings[index].edits.length > 0);
+  const one = api.fixFinding(broken, null, index);
+  assert.deepEqual(api.fixFinding(broken, null, report.findings[index]), one);
+  assert.deepEqual(api.fixFinding(broken, null, api.lint(broken, null).findings[index]), one);
+  assert.ok(!/replicaExternalLabelName/.test(one.after));
+  assert.equal(one.after, broken.replace('  replicaExternalLabelName: ""\n', ''));
+  assert.deepEqual(one.fixed.map((f) => f.rule), ['replica-label']);
+  assert.deepEqual(one.left, []);
+  assert.deepEqual(one.report, api.lint(one.after, null, { edits: true }));
+  assert.equal(one.report.findings.length, report.findings.length - 1);
+
+  // Odd arguments give error values.
+  assert.match(api.fixFinding(broken, null, report.findings.length).error, /there is no finding/);
+  assert.match(api.fixFinding(broken, null, -1).error, /must be an index/);
+  assert.match(api.fixFinding(broken, null, 'x').error, /must be an index or a finding/);
+  assert.match(api.fixFinding(broken, null, { ...report.findings[index], line: 999 }).error, /not reported for this text/);
+  assert.match(api.fixAll(42, null).error, /must be a string/);
+  assert.match(api.fixAll(broken, { minReplicas: 0 }).error, /^invalid settings/);
+});

@@ -1,7 +1,7 @@
-// Runs the checks in a Web Worker, so that the page stays responsive on any
-// input. One check at a time: a newer check supersedes a running one by
-// terminating its worker (a wasm call cannot be interrupted otherwise) and
-// starting a fresh one from the compiled module.
+// Runs the checks and the fixes in a Web Worker, so that the page stays
+// responsive on any input. One job at a time: a newer one supersedes a
+// running one by terminating its worker (a wasm call cannot be interrupted
+// otherwise) and starting a fresh one from the compiled module.
 
 // After a check of a text this long, the worker's wasm memory (which never
 // shrinks) is given back by starting a fresh worker for the next check.
@@ -91,12 +91,13 @@ export function createChecker({ module, source }) {
     if (!worker) spawn();
     job.id = ++nextId;
     busy = job;
-    worker.postMessage({ type: 'lint', id: job.id, text: job.text, settings: job.settings, limit: job.limit });
+    if (job.type === 'fix') worker.postMessage({ type: 'fix', id: job.id, text: job.text, settings: job.settings, which: job.which, limit: job.limit });
+    else worker.postMessage({ type: 'lint', id: job.id, text: job.text, settings: job.settings, limit: job.limit });
   }
 
   function submit(text, settings, options) {
     return new Promise((resolve, reject) => {
-      const job = { text, settings, limit: options.limit ?? Infinity, warm: Boolean(options.warm), onStarted: options.onStarted, resolve, reject };
+      const job = { type: options.type ?? 'lint', which: options.which ?? null, text, settings, limit: options.limit ?? Infinity, warm: Boolean(options.warm), onStarted: options.onStarted, resolve, reject };
       if (waiting) waiting.resolve(null);
       waiting = null;
       if (busy && !busy.warm && !job.warm) {
@@ -122,6 +123,15 @@ export function createChecker({ module, source }) {
     /// worker starts on it.
     check(text, settings, { limit, onStarted } = {}) {
       return submit(text, settings, { limit, onStarted });
+    },
+
+    /// Fixes a text: `which` is null for every fix, else the finding (as
+    /// `check` returned it) whose fix to apply. Resolves to {result, total,
+    /// ms}, `result` being what the wasm's fixAll or fixFinding returns,
+    /// its report with at most `limit` findings; or to null when a newer
+    /// job superseded this one. Rejects if the checker failed.
+    fix(text, settings, which, { limit, onStarted } = {}) {
+      return submit(text, settings, { type: 'fix', which, limit, onStarted });
     },
 
     /// Checks a text while idle, to compile promha's schemas before the

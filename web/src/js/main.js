@@ -5,6 +5,7 @@
 import { createChecker } from './checker.js';
 import { createEditor } from './editor.js';
 import { setupFiles } from './files.js';
+import { createFixView, fixable } from './fix-view.js';
 import { loadWasmModule } from './loader.js';
 import { MAX_LISTED, createReportView } from './report.js';
 import { renderRuleCatalogue, showRule } from './rules-catalogue.js';
@@ -38,11 +39,16 @@ function start() {
   let settingsForm = null;
   let lintTimer = 0;
   let generation = 0;
+  // The fixes applied, latest last, each {text: the text before it, result, one}:
+  // what "Undo" goes back to. A text edited or loaded otherwise forgets them.
+  let undoStack = [];
+  let fixing = false;
 
   const editor = createEditor(
     { input: $('input'), editor: $('editor'), gutter: $('gutter-lines'), marks: $('marks'), largeNotice: $('large-text'), largeMessage: $('large-text-message'), editWhole: $('edit-whole') },
     {
       onEdit: () => {
+        forgetFixes();
         report.clearSelection();
         scheduleCheck();
       },
@@ -55,8 +61,13 @@ function start() {
         if (editor.markLine(line, options)) setStatus('Line ' + line + ' marked in the editor.');
       },
       onShowRule: showRule,
+      onApplyFix: (finding) => applyFix(finding),
       onOpenSettings: () => settingsForm && settingsForm.reveal(),
     },
+  );
+  const fixView = createFixView(
+    { bar: $('fix-bar'), applyAll: $('fix-all'), count: $('fix-count'), panel: $('fix-panel'), heading: $('fix-heading'), left: $('fix-left'), diff: $('fix-diff'), undo: $('fix-undo'), close: $('fix-close') },
+    { onApplyAll: () => applyFix(null), onUndo: undoFix },
   );
   const link = createShareLink({
     read: () => ({ text: editor.text, settings: settingsForm ? settingsForm.current() : {} }),
@@ -115,14 +126,79 @@ function start() {
       settingsForm.showVerdict(settings, result);
       editor.setFindings([]);
       report.showSettingsFailure();
+      fixView.setFixable(0);
     } else {
       settingsForm.showVerdict(settings, null);
-      editor.setFindings(report.showReport(result, text, editor.markedLine, total));
+      const listed = report.showReport(result, text, editor.markedLine, total);
+      editor.setFindings(listed);
+      fixView.setFixable(listed.filter(fixable).length);
+      fixView.setBusy(fixing);
     }
     link.schedule();
   }
 
+  function forgetFixes() {
+    undoStack = [];
+    fixView.hide();
+  }
+
+  // Applies every fix (`which` null) or one finding's, to the text as it
+  // is; the fixed text replaces it, to be checked (and kept in the link)
+  // as any other.
+  async function applyFix(which) {
+    if (!checker || !settingsForm || fixing) return;
+    clearTimeout(lintTimer);
+    const text = editor.text;
+    const settings = settingsForm.current();
+    fixing = true;
+    fixView.setBusy(true);
+    setStatus(which === null ? 'Applying all fixes…' : 'Applying the fix…');
+    let answer;
+    try {
+      answer = await checker.fix(text, settings, which, { limit: MAX_LISTED });
+    } catch (error) {
+      console.error('promha: the fix failed', error);
+      fixView.showProblem('The fix failed: ' + error.message + '.', 'failed');
+      checkNow();
+      return;
+    } finally {
+      fixing = false;
+      fixView.setBusy(false);
+    }
+    // Superseded, or the text was edited meanwhile: its fix is of another text.
+    if (answer === null || editor.text !== text) {
+      fixView.showProblem('The text changed while the fix ran, so it was not applied.', 'stale');
+      return;
+    }
+    const { result } = answer;
+    if (typeof result.error === 'string') {
+      fixView.showProblem('The fix was not applied: ' + result.error + '.', 'failed');
+      checkNow();
+      return;
+    }
+    if (result.after !== text) {
+      undoStack.push({ text, result, one: which !== null });
+      editor.load(result.after);
+    }
+    fixView.show(result, { one: which !== null, canUndo: undoStack.length > 0 });
+    setStatus(result.after !== text ? 'Fixed; the text holds the change.' : 'Nothing was changed.');
+    checkNow();
+  }
+
+  // Goes back to the text before the last fix; the panel shows the one before, if any.
+  function undoFix() {
+    const last = undoStack.pop();
+    if (!last) return;
+    editor.load(last.text);
+    const previous = undoStack.at(-1);
+    if (previous) fixView.show(previous.result, { one: previous.one, canUndo: true });
+    else fixView.hide();
+    setStatus('Fix undone.');
+    checkNow();
+  }
+
   function loadText(text, options) {
+    forgetFixes();
     editor.load(text, options);
     checkNow();
   }
@@ -137,6 +213,7 @@ function start() {
     }
     if (!payload) return false;
     showNotice('');
+    forgetFixes();
     settingsForm.apply(payload.s);
     editor.load(payload.t);
     return true;

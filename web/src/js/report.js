@@ -3,6 +3,7 @@
 // which is shown (loading, pending, checking, ok, settings-error,
 // internal-error, failed), for the tests and the style sheet.
 import { formatBytes, formatSeconds, h, plural, richText } from './dom.js';
+import { fixable } from './fix-view.js';
 
 // More findings than this are counted but not listed: a page of thousands
 // of DOM nodes per keystroke helps nobody.
@@ -17,10 +18,13 @@ function resourceLabel(resource) {
 
 /// `elements`: {results, summary}. `onSelectLine(line, {focus})` when a
 /// finding is chosen; `onShowRule(id)` for a finding's "About" link;
+/// `onApplyFix(finding)` for its "Apply fix" button (findings with edits);
 /// `onOpenSettings()` from the invalid-settings message.
-export function createReportView(elements, { onSelectLine, onShowRule, onOpenSettings }) {
+export function createReportView(elements, { onSelectLine, onShowRule, onApplyFix, onOpenSettings }) {
   const { results, summary } = elements;
   let revision = 0;
+  // The findings listed, by their index in the list.
+  let listed = [];
 
   function setState(state) {
     results.dataset.state = state;
@@ -45,6 +49,12 @@ export function createReportView(elements, { onSelectLine, onShowRule, onOpenSet
   }
 
   results.addEventListener('click', (event) => {
+    const apply = event.target.closest('button.apply-fix');
+    if (apply) {
+      const finding = listed[Number(apply.dataset.index)];
+      if (finding) onApplyFix(finding);
+      return;
+    }
     const link = event.target.closest('a[data-rule-link]');
     if (link) {
       event.preventDefault();
@@ -63,7 +73,7 @@ export function createReportView(elements, { onSelectLine, onShowRule, onOpenSet
     onSelectLine(line, { focus: event.detail > 0 });
   });
 
-  function findingItem(f, markedLine) {
+  function findingItem(f, index, markedLine) {
     const line = Number(f.line) > 0 ? Number(f.line) : 0;
     const item = h('li', {
       class: 'finding',
@@ -78,7 +88,9 @@ export function createReportView(elements, { onSelectLine, onShowRule, onOpenSet
       line ? h('span', { class: 'loc', text: 'line ' + line + (f.column ? ', column ' + f.column : '') }) : null),
     h('p', { class: 'message' }, richText(f.message)),
     f.fix ? h('p', { class: 'fix' }, h('strong', { text: 'Fix: ' }), richText(f.fix)) : null,
-    h('a', { class: 'about', href: '#rule-' + f.rule, 'data-rule-link': f.rule, text: 'About ' + f.rule }));
+    h('div', { class: 'finding-actions' },
+      fixable(f) ? h('button', { type: 'button', class: 'apply-fix', 'data-index': index, 'aria-label': 'Apply the fix for ' + f.rule + (line ? ', line ' + line : ''), text: 'Apply fix' }) : null,
+      h('a', { class: 'about', href: '#rule-' + f.rule, 'data-rule-link': f.rule, text: 'About ' + f.rule })));
     if (line && line === markedLine) {
       item.classList.add('selected');
       item.setAttribute('aria-current', 'true');
@@ -114,6 +126,7 @@ export function createReportView(elements, { onSelectLine, onShowRule, onOpenSet
       results.textContent = '';
       results.dataset.findings = String(count);
       setState('ok');
+      listed = [];
       if (findings.length === 0) {
         if (text.trim() === '') setSummary('Paste manifests or a prometheus.yml, drop files, or load an example.');
         else if (!counts.documents) setSummary('No findings: nothing promha checks was found in this text.');
@@ -125,21 +138,21 @@ export function createReportView(elements, { onSelectLine, onShowRule, onOpenSet
       if (counts.warnings) parts.push(plural(counts.warnings, 'warning'));
       setSummary(parts.join(' and ') + ' in ' + plural(counts.documents || 0, 'resource') + '.');
 
-      const listed = findings.slice(0, MAX_LISTED);
+      listed = findings.slice(0, MAX_LISTED);
       const groups = new Map();
-      for (const finding of listed) {
+      listed.forEach((finding, index) => {
         const r = finding.resource || {};
         const key = JSON.stringify([r.apiVersion, r.kind, r.namespace, r.name]);
         if (!groups.has(key)) groups.set(key, { resource: r, findings: [] });
-        groups.get(key).findings.push(finding);
-      }
+        groups.get(key).findings.push({ finding, index });
+      });
       let n = 0;
       for (const group of groups.values()) {
         const headingId = 'group-' + n++;
         const r = group.resource;
         results.append(h('section', { class: 'group', 'aria-labelledby': headingId },
           h('h3', { id: headingId }, resourceLabel(r), r.apiVersion ? h('span', { class: 'api', text: ' ' + r.apiVersion }) : null),
-          h('ul', { class: 'findings' }, group.findings.map((f) => findingItem(f, markedLine)))));
+          h('ul', { class: 'findings' }, group.findings.map(({ finding, index }) => findingItem(finding, index, markedLine)))));
       }
       if (count > listed.length) {
         results.append(h('p', { class: 'more', role: 'note' }, 'The first ' + listed.length + ' of ' + plural(count, 'finding') + ' are listed; the CLI (promha lint) lists them all.'));
@@ -149,6 +162,7 @@ export function createReportView(elements, { onSelectLine, onShowRule, onOpenSet
 
     showSettingsFailure() {
       newRevision();
+      listed = [];
       results.textContent = '';
       results.dataset.findings = '0';
       setState('settings-error');
@@ -157,6 +171,7 @@ export function createReportView(elements, { onSelectLine, onShowRule, onOpenSet
     },
 
     showInternalError(message) {
+      listed = [];
       results.textContent = '';
       setState('internal-error');
       setSummary('The checker failed.');

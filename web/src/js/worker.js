@@ -4,12 +4,15 @@
 //
 // Messages in:  {type: 'init', module}       a compiled WebAssembly.Module
 //               {type: 'lint', id, text, settings, limit}
+//               {type: 'fix', id, text, settings, which, limit}   which: null (every fix) or a finding
 // Messages out: {type: 'ready', meta: {version, rules, schema}} | {type: 'init-failed', message}
 //               {type: 'started', id, bytes}, then
 //               {type: 'done', id, result, total, ms} | {type: 'failed', id, message}
-// `result` is what the wasm's lint returns, with at most `limit` findings
-// (the page lists no more, and copying them all to the page's thread could
-// take longer than showing them); `total` counts them all.
+// `result` is what the wasm's lint returns (with each finding's edits), with
+// at most `limit` findings (the page lists no more, and copying them all to
+// the page's thread could take longer than showing them); `total` counts
+// them all. For a fix, it is what fixAll or fixFinding returns, and the
+// limit is of its report's findings.
 /* global wasm_bindgen */
 
 let api = null;
@@ -46,7 +49,7 @@ self.onmessage = (event) => {
     }
     return;
   }
-  if (message.type === 'lint') {
+  if (message.type === 'lint' || message.type === 'fix') {
     const { id, text, settings, limit } = message;
     if (!api) {
       self.postMessage({ type: 'failed', id, message: 'the checker is not loaded' });
@@ -55,9 +58,17 @@ self.onmessage = (event) => {
     self.postMessage({ type: 'started', id, bytes: typeof text === 'string' ? utf8Length(text) : 0 });
     const started = performance.now();
     try {
-      const result = api.lint(text, settings);
-      const total = Array.isArray(result.findings) ? result.findings.length : 0;
-      if (total > limit) result.findings.length = limit;
+      let result;
+      let report;
+      if (message.type === 'lint') {
+        result = api.lint(text, settings, { edits: true });
+        report = result;
+      } else {
+        result = message.which === null ? api.fixAll(text, settings) : api.fixFinding(text, settings, message.which);
+        report = result.report;
+      }
+      const total = report && Array.isArray(report.findings) ? report.findings.length : 0;
+      if (total > limit) report.findings.length = limit;
       self.postMessage({ type: 'done', id, result, total, ms: performance.now() - started });
     } catch (error) {
       self.postMessage({ type: 'failed', id, message: describe(error) });

@@ -104,6 +104,25 @@ fn findings_of(
 /// A finding on a known chart's object placed on a values file is fixed by
 /// changing that values file; the rendered input stays as it is.
 pub fn fix(sources: &[Source<'_>], settings: &Settings, options: &CheckOptions) -> FixOutcome {
+    run(sources, settings, options, None)
+}
+
+/// Applies one finding's edits, and nothing else: `finding` is one of the
+/// findings [`lint`](crate::lint) reports for these sources. The edits are
+/// verified as [`fix`] verifies them. `left` holds the finding, with the
+/// reason, if it is still reported afterwards (or was not reported at all);
+/// other findings are not tried, so they are not `left`.
+pub fn fix_finding(
+    sources: &[Source<'_>],
+    settings: &Settings,
+    options: &CheckOptions,
+    finding: &Finding,
+) -> FixOutcome {
+    run(sources, settings, options, Some(finding))
+}
+
+/// [`fix`], or with `only` [`fix_finding`]: one round, for that finding.
+fn run(sources: &[Source<'_>], settings: &Settings, options: &CheckOptions, only: Option<&Finding>) -> FixOutcome {
     let mut texts: Vec<Option<String>> = sources
         .iter()
         .map(|s| {
@@ -124,10 +143,12 @@ pub fn fix(sources: &[Source<'_>], settings: &Settings, options: &CheckOptions) 
         let mut changed = false;
         for (index, source) in sources.iter().enumerate() {
             let Some(text) = &snapshot[index] else { continue };
-            let Some(finding) = findings
-                .iter()
-                .find(|f| f.file == source.file && f.has_edits() && !refused.contains_key(&key(f)))
-            else {
+            let Some(finding) = findings.iter().find(|f| {
+                f.file == source.file
+                    && f.has_edits()
+                    && !refused.contains_key(&key(f))
+                    && only.is_none_or(|o| key(o) == key(f) && o.position == f.position)
+            }) else {
                 continue;
             };
             let result = if source.kind == SourceKind::HelmValues {
@@ -155,21 +176,22 @@ pub fn fix(sources: &[Source<'_>], settings: &Settings, options: &CheckOptions) 
                 }
             }
         }
-        if !changed && !has_untried(&findings, &refused) {
+        if only.is_some() || (!changed && !has_untried(&findings, &refused)) {
             break;
         }
     }
     let report = crate::check::lint(&current(sources, &texts), settings, options);
     let remaining: BTreeSet<Key> = report.findings.iter().map(key).collect();
+    let first = first.unwrap_or_default();
+    let reported = only.is_some_and(|o| first.iter().any(|f| key(f) == key(o) && f.position == o.position));
     let fixed = first
-        .unwrap_or_default()
         .into_iter()
         .filter(|f| f.has_edits() && (!remaining.contains(&key(f)) || in_values.contains(&identity(f))))
         .collect();
-    let left = report
+    let mut left: Vec<Left> = report
         .findings
         .iter()
-        .filter(|f| f.has_edits())
+        .filter(|f| f.has_edits() && only.is_none_or(|o| key(o) == key(f)))
         .map(|f| Left {
             finding: f.clone(),
             reason: refused
@@ -178,6 +200,19 @@ pub fn fix(sources: &[Source<'_>], settings: &Settings, options: &CheckOptions) 
                 .unwrap_or_else(|| "its edits did not make it go away".to_string()),
         })
         .collect();
+    if let Some(only) = only {
+        if !only.has_edits() {
+            left = vec![Left {
+                finding: only.clone(),
+                reason: "promha is not certain of a change that fixes it: see its fix".to_string(),
+            }];
+        } else if !reported {
+            left = vec![Left {
+                finding: only.clone(),
+                reason: "it is not reported for this text".to_string(),
+            }];
+        }
+    }
     let changes = sources
         .iter()
         .zip(&texts)
@@ -488,3 +523,6 @@ pub fn unified_diff(change: &FileChange) -> String {
         .header(&format!("a/{}", change.file), &format!("b/{}", change.file))
         .to_string()
 }
+
+#[cfg(test)]
+mod tests;
