@@ -27,6 +27,7 @@ pub(crate) fn read_values<'s>(sources: &[Source<'s>]) -> (Vec<ValuesFile<'s>>, V
             file: source.file.to_string(),
             error: ReadError { position, message },
             whole_file: true,
+            budget_spent: false,
         };
         let text = match read::decode(source.bytes) {
             Ok(text) => text,
@@ -58,6 +59,8 @@ pub(crate) fn read_values<'s>(sources: &[Source<'s>]) -> (Vec<ValuesFile<'s>>, V
                 file: source.file.to_string(),
                 error,
                 whole_file: true,
+                // Each values file is read under its own default budget.
+                budget_spent: false,
             }),
         }
     }
