@@ -60,7 +60,7 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
                 object,
                 *position,
                 format!(
-                    "{} cannot be read as a Prometheus configuration: {reason}; Prometheus would refuse to start with it, and promha checked none of it",
+                    "{} cannot be read as a Prometheus configuration: {reason}; promha checked none of it, and a config Prometheus cannot parse stops it from starting or reloading",
                     config.location()
                 ),
                 format!("write a valid prometheus.yml under {}", config.location()),
