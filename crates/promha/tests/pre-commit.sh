@@ -90,7 +90,7 @@ import sys, yaml
 main, mirror = ({h["id"]: h for h in yaml.safe_load(open(p))} for p in sys.argv[1:])
 assert main["promha-system"] == mirror["promha-system"]
 assert "promha" not in main, "the main repository's hooks would build promha from source"
-assert mirror["promha"]["language"] == "python" and mirror["promha"]["entry"] == "promha lint"
+assert mirror["promha"]["language"] == "python" and mirror["promha"]["entry"] == main["promha-system"]["entry"]
 PY
 then
     pass "promha-system is the same hook in both repositories; promha only in the mirror"
