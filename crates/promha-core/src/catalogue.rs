@@ -251,6 +251,23 @@ mod tests {
         }
     }
 
+    /// `promha rules --format json` and the page's catalogue: every rule,
+    /// with what the page shows of it.
+    #[test]
+    fn the_catalogue_json_lists_every_rule_with_its_examples() {
+        let catalogue = catalogue_json();
+        let entries = catalogue.as_array().expect("an array");
+        assert_eq!(entries.len(), RULES.len());
+        for (entry, rule) in entries.iter().zip(RULES) {
+            assert_eq!(entry["id"], rule.id);
+            assert_eq!(entry["severity"], rule.severity.as_str());
+            assert_eq!(entry["badExample"], rule.bad_example);
+            assert!(entry["summary"].as_str().is_some_and(|s| !s.is_empty()), "{}", rule.id);
+            let settings: Vec<&str> = rule.settings.iter().map(|s| s.key).collect();
+            assert_eq!(entry["settings"], json!(settings));
+        }
+    }
+
     /// The README's tables are generated: `PROMHA_BLESS=1 cargo test -p
     /// promha-core` (or `make readme`) writes them again.
     #[test]

@@ -241,4 +241,25 @@ mod tests {
         let empty = configs("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  prometheus.yml: ''\n");
         assert!(empty.is_empty(), "an empty value is no config, and nothing to report");
     }
+
+    /// A config inside another document is read under its own, smaller
+    /// budget: one that a whole file could hold is refused inside a ConfigMap.
+    #[test]
+    fn an_embedded_config_past_its_budget_is_unreadable_naming_it() {
+        let items = embedded_limits().max_nodes + 10;
+        let mut yaml = String::from(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  prometheus.yml: |\n    scrape_configs:\n",
+        );
+        for _ in 0..items {
+            yaml.push_str("    - a\n");
+        }
+        assert!(
+            items < ReadLimits::default().max_nodes,
+            "the file itself is within the default budget"
+        );
+        let found = configs(&yaml);
+        assert_eq!(found.len(), 1);
+        let reason = &found[0].content.as_ref().unwrap_err().reason;
+        assert!(reason.contains(&embedded_limits().max_nodes.to_string()), "{reason}");
+    }
 }

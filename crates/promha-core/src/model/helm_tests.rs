@@ -290,3 +290,32 @@ fn kube_prometheus_stack_fixes_are_its_values_keys() {
         "set prometheus.prometheusSpec.podAntiAffinity: hard and set prometheus.prometheusSpec.podAntiAffinityTopologyKey: kubernetes.io/hostname in the chart's values"
     );
 }
+
+/// The chart's Alertmanager is recognised too: its fixes are the
+/// `alertmanager.` values keys, not the Prometheus ones.
+#[test]
+fn a_kube_prometheus_stack_alertmanager_is_fixed_in_its_values() {
+    let rendered = r#"---
+# Source: kube-prometheus-stack/templates/alertmanager/alertmanager.yaml
+apiVersion: monitoring.coreos.com/v1
+kind: Alertmanager
+metadata:
+  name: kps-alertmanager
+  namespace: monitoring
+  labels:
+    app: kube-prometheus-stack-alertmanager
+    chart: kube-prometheus-stack-79.0.0
+    release: kps
+spec:
+  replicas: 1
+"#;
+    let findings = findings(&[Source::text("rendered.yaml", rendered)]);
+    let min_replicas = findings
+        .iter()
+        .find(|f| f.rule == "min-replicas")
+        .unwrap_or_else(|| panic!("{findings:#?}"));
+    assert_eq!(
+        min_replicas.fix,
+        "set alertmanager.alertmanagerSpec.replicas: 2 in the chart's values"
+    );
+}
