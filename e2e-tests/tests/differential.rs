@@ -14,15 +14,16 @@
 //! reason printed).
 
 mod common;
+// Shared with corpus_differential.rs, which uses all of it.
+#[allow(dead_code)]
+#[path = "common/differential.rs"]
+mod shared;
 
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use promha_core::{CheckOptions, Document, Settings, Severity, check, yaml_to_json};
-use promha_e2e::protocol::{message, warnings};
-use promha_e2e::request::guess_resource;
+use promha_core::{CheckOptions, Document, Settings, check, yaml_to_json};
 use promha_e2e::{ClusterState, Operation, build_admission_request};
-use serde_json::{Value, json};
+use serde_json::json;
 
 fn case_files() -> Vec<PathBuf> {
     let rules = common::repo_root().join("crates/promha-core/src/rules");
@@ -57,76 +58,10 @@ fn header<'t>(text: &'t str, key: &str) -> Option<&'t str> {
         .map(str::trim)
 }
 
-/// The objects of a case, with `kind: List` items taken out; `None` for a
-/// text that is not YAML (a case of the CLI's, which no API server admits).
-fn objects(text: &str) -> Option<Vec<Value>> {
-    let mut out = Vec::new();
-    let mut pending = yaml_to_json(text).ok()?;
-    pending.reverse();
-    while let Some(doc) = pending.pop() {
-        if doc.is_null() {
-            continue;
-        }
-        let is_list = doc["kind"].as_str().is_some_and(|k| k.ends_with("List")) && doc["items"].is_array();
-        match doc {
-            Value::Object(mut map) if is_list => {
-                if let Some(Value::Array(items)) = map.remove("items") {
-                    pending.extend(items.into_iter().rev());
-                }
-            }
-            other => out.push(other),
-        }
-    }
-    Some(out)
-}
-
-/// `(apiGroup, resource)` pairs the policy's webhook receives (metadata.yml `rules`).
-fn admitted_resources() -> BTreeSet<(String, String)> {
-    let path = common::repo_root().join("metadata.yml");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let metadata = yaml_to_json(&text).unwrap().remove(0);
-    let mut admitted = BTreeSet::new();
-    for rule in metadata["rules"].as_array().unwrap() {
-        for group in rule["apiGroups"].as_array().unwrap() {
-            for resource in rule["resources"].as_array().unwrap() {
-                admitted.insert((
-                    group.as_str().unwrap().to_string(),
-                    resource.as_str().unwrap().to_string(),
-                ));
-            }
-        }
-    }
-    admitted
-}
-
-fn is_admitted(object: &Value, admitted: &BTreeSet<(String, String)>) -> bool {
-    let (Some(api_version), Some(kind)) = (object["apiVersion"].as_str(), object["kind"].as_str()) else {
-        return false;
-    };
-    let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
-    admitted.contains(&(group.to_string(), guess_resource(kind)))
-}
-
-/// What a verdict holds: `(severity, "rule-id: message Fix: fix")`.
-type Verdict = BTreeSet<(Severity, String)>;
-
-fn policy_verdict(response: &Value) -> Verdict {
-    let mut verdict = Verdict::new();
-    if response["accepted"] == json!(false) {
-        for line in message(response).lines() {
-            verdict.insert((Severity::Error, line.to_string()));
-        }
-    }
-    for warning in warnings(response) {
-        verdict.insert((Severity::Warning, warning.to_string()));
-    }
-    verdict
-}
-
 #[test]
 fn the_policy_and_the_core_agree_on_every_rule_case() {
     let policy = common::policy();
-    let admitted = admitted_resources();
+    let admitted = shared::admitted_resources(&common::repo_root().join("metadata.yml")).expect("metadata.yml");
     let mut compared = 0;
     let mut skipped = Vec::new();
     let mut failures = Vec::new();
@@ -143,17 +78,18 @@ fn the_policy_and_the_core_agree_on_every_rule_case() {
         }
         let settings_json = header(&text, "settings").map_or(json!({}), |s| yaml_to_json(s).unwrap().remove(0));
         let settings = Settings::from_json(&settings_json).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let Some(objects) = objects(&text) else {
+        // A text that is not YAML is a case of the CLI's, which no API server admits.
+        let Ok(objects) = shared::objects(&text) else {
             skipped.push(format!("{name}: not YAML, so nothing to admit"));
             continue;
         };
         let documents: Vec<Document> = objects.iter().map(Document::from_json).collect();
         let findings = check(&documents, &settings, &CheckOptions::default());
         for (index, object) in objects.iter().enumerate() {
-            if !is_admitted(object, &admitted) {
+            if !shared::is_admitted(object, &admitted) {
                 continue;
             }
-            let expected: Verdict = findings
+            let expected: shared::Verdict = findings
                 .iter()
                 .filter(|f| f.document == Some(index))
                 .map(|f| (f.severity, f.one_line()))
@@ -174,7 +110,7 @@ fn the_policy_and_the_core_agree_on_every_rule_case() {
                 }
             };
             compared += 1;
-            let verdict = policy_verdict(&response);
+            let verdict = shared::policy_verdict(&response);
             if verdict != expected {
                 let only_policy: Vec<_> = verdict.difference(&expected).collect();
                 let only_core: Vec<_> = expected.difference(&verdict).collect();

@@ -671,83 +671,58 @@ mod tests {
         path.iter().map(|k| Step::Key(k.to_string())).collect()
     }
 
+    /// The text after setting `path` to `value` in its first document.
+    fn after_set(text: &str, path: &[&str], value: &Json) -> String {
+        let edit = set(&Lines::new(text), &root(text), 0, &keys(path), value).unwrap();
+        apply(text, &edit)
+    }
+
     #[test]
     fn a_scalar_is_replaced_in_place_keeping_its_comment() {
         let text = "spec:\n  replicas: 1 # one\n  other: x\n";
-        let edit = set(
-            &Lines::new(text),
-            &root(text),
-            0,
-            &keys(&["spec", "replicas"]),
-            &json!(2),
-        )
-        .unwrap();
-        assert_eq!(apply(text, &edit), "spec:\n  replicas: 2 # one\n  other: x\n");
+        assert_eq!(
+            after_set(text, &["spec", "replicas"], &json!(2)),
+            "spec:\n  replicas: 2 # one\n  other: x\n"
+        );
     }
 
     #[test]
     fn missing_fields_are_added_as_the_last_child_at_its_indentation() {
         let text = "metadata:\n    name: a\nspec:\n    image: x\n    ports:\n    - 1\n# trailing\n";
-        let edit = set(
-            &Lines::new(text),
-            &root(text),
-            0,
-            &keys(&["spec", "replicas"]),
-            &json!(2),
-        )
-        .unwrap();
         assert_eq!(
-            apply(text, &edit),
+            after_set(text, &["spec", "replicas"], &json!(2)),
             "metadata:\n    name: a\nspec:\n    image: x\n    ports:\n    - 1\n    replicas: 2\n# trailing\n"
         );
         let text = "a: 1\n";
-        let edit = set(
-            &Lines::new(text),
-            &root(text),
-            0,
-            &keys(&["spec", "x", "yy"]),
-            &json!("z"),
-        )
-        .unwrap();
-        assert_eq!(apply(text, &edit), "a: 1\nspec:\n  x:\n    yy: z\n");
+        assert_eq!(
+            after_set(text, &["spec", "x", "yy"], &json!("z")),
+            "a: 1\nspec:\n  x:\n    yy: z\n"
+        );
         let text = "spec: {}\nb: 1\n";
-        let edit = set(
-            &Lines::new(text),
-            &root(text),
-            0,
-            &keys(&["spec", "replicas"]),
-            &json!(2),
-        )
-        .unwrap();
-        assert_eq!(apply(text, &edit), "spec:\n  replicas: 2\nb: 1\n");
+        assert_eq!(
+            after_set(text, &["spec", "replicas"], &json!(2)),
+            "spec:\n  replicas: 2\nb: 1\n"
+        );
     }
 
     #[test]
     fn collections_replace_the_whole_block() {
         let text = "term:\n  labelSelector:\n    matchLabels:\n      app: old\n  topologyKey: k\n";
-        let edit = set(
-            &Lines::new(text),
-            &root(text),
-            0,
-            &keys(&["term", "labelSelector"]),
-            &json!({"matchLabels": {"app": "new"}}),
-        )
-        .unwrap();
         assert_eq!(
-            apply(text, &edit),
+            after_set(
+                text,
+                &["term", "labelSelector"],
+                &json!({"matchLabels": {"app": "new"}})
+            ),
             "term:\n  labelSelector:\n    matchLabels:\n      app: new\n  topologyKey: k\n"
         );
         let text = "term:\n  labelSelector: {matchLabels: {app: old}} # x\n  topologyKey: k\n";
-        let edit = set(
-            &Lines::new(text),
-            &root(text),
-            0,
-            &keys(&["term", "labelSelector"]),
-            &json!({"matchLabels": {"app": "new"}}),
-        )
-        .unwrap();
         assert_eq!(
-            apply(text, &edit),
+            after_set(
+                text,
+                &["term", "labelSelector"],
+                &json!({"matchLabels": {"app": "new"}})
+            ),
             "term:\n  labelSelector: {matchLabels: {app: new}} # x\n  topologyKey: k\n",
             "flow stays flow"
         );
