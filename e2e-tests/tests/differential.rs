@@ -14,15 +14,12 @@
 //! reason printed).
 
 mod common;
-// Shared with corpus_differential.rs, which uses all of it.
-#[allow(dead_code)]
 #[path = "common/differential.rs"]
 mod shared;
 
 use std::path::PathBuf;
 
-use promha_core::{CheckOptions, Document, Settings, check, yaml_to_json};
-use promha_e2e::{ClusterState, Operation, build_admission_request};
+use promha_core::yaml_to_json;
 use serde_json::json;
 
 fn case_files() -> Vec<PathBuf> {
@@ -77,48 +74,22 @@ fn the_policy_and_the_core_agree_on_every_rule_case() {
             continue;
         }
         let settings_json = header(&text, "settings").map_or(json!({}), |s| yaml_to_json(s).unwrap().remove(0));
-        let settings = Settings::from_json(&settings_json).unwrap_or_else(|e| panic!("{name}: {e}"));
         // A text that is not YAML is a case of the CLI's, which no API server admits.
         let Ok(objects) = shared::objects(&text) else {
             skipped.push(format!("{name}: not YAML, so nothing to admit"));
             continue;
         };
-        let documents: Vec<Document> = objects.iter().map(Document::from_json).collect();
-        let findings = check(&documents, &settings, &CheckOptions::default());
-        for (index, object) in objects.iter().enumerate() {
-            if !shared::is_admitted(object, &admitted) {
-                continue;
+        match shared::compare_set(policy, &objects, &settings_json, &admitted) {
+            Ok((count, differences)) => {
+                compared += count;
+                failures.extend(differences.iter().map(|d| {
+                    format!(
+                        "{name}, object #{} ({} {}):\n    only in the policy's verdict: {:#?}\n    only in the core's: {:#?}",
+                        d.index, d.kind, d.name, d.only_policy, d.only_core
+                    )
+                }));
             }
-            let expected: shared::Verdict = findings
-                .iter()
-                .filter(|f| f.document == Some(index))
-                .map(|f| (f.severity, f.one_line()))
-                .collect();
-            // The cluster holds the case's other objects that the API server would store.
-            let others = objects
-                .iter()
-                .enumerate()
-                .filter(|(i, o)| *i != index && o["metadata"]["name"].is_string())
-                .map(|(_, o)| o.clone());
-            let cluster = ClusterState::new(others).unwrap_or_else(|e| panic!("{name}: {e:#}"));
-            let request = build_admission_request(Operation::Create, Some(object), None).unwrap();
-            let response = match policy.validate(&request, &settings_json, &cluster) {
-                Ok(response) => response,
-                Err(e) => {
-                    failures.push(format!("{name} #{index}: the policy failed: {e:#}"));
-                    continue;
-                }
-            };
-            compared += 1;
-            let verdict = shared::policy_verdict(&response);
-            if verdict != expected {
-                let only_policy: Vec<_> = verdict.difference(&expected).collect();
-                let only_core: Vec<_> = expected.difference(&verdict).collect();
-                failures.push(format!(
-                    "{name}, object #{index} ({} {}):\n    only in the policy's verdict: {only_policy:#?}\n    only in the core's: {only_core:#?}",
-                    object["kind"], object["metadata"]["name"]
-                ));
-            }
+            Err(e) => failures.push(format!("{name}: {e:#}")),
         }
     }
     for reason in &skipped {
