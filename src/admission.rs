@@ -1,9 +1,8 @@
 //! From an admission request to a response.
 
 use kubewarden_policy_sdk::response::ValidationResponse;
-use promha_core::admission::{Lookup, Operation, check_admitted, lookups_for};
-use promha_core::json_type;
-use promha_core::{Document, Finding, Settings, Severity};
+use promha_core::admission::{Admitted, Lookup, Operation, check_admitted};
+use promha_core::{Document, Finding, Node, Settings, Severity, node_from_json_slice};
 use serde_json::Value as Json;
 
 use crate::cluster::Cluster;
@@ -19,47 +18,47 @@ pub fn parse_settings(payload: &[u8]) -> Result<Settings, String> {
 /// are returned as admission warnings. Bad input is rejected with a message
 /// naming the problem.
 pub fn validate(payload: &[u8], cluster: &dyn Cluster) -> ValidationResponse {
-    let mut payload: Json = match serde_json::from_slice(payload) {
-        Ok(value) => value,
+    // Read straight into promha's document tree: the admitted object is
+    // most of the payload, and is not copied again.
+    let mut payload = match node_from_json_slice(payload) {
+        Ok(node) => node,
         Err(e) => return reject(format!("promha: cannot read the admission request: {e}"), Vec::new()),
     };
-    let settings = match Settings::from_json(payload.get("settings").unwrap_or(&Json::Null)) {
+    let settings = payload.get("settings").map_or(Json::Null, Node::to_json);
+    let settings = match Settings::from_json(&settings) {
         Ok(settings) => settings,
         Err(e) => return reject(format!("promha: {e}"), Vec::new()),
     };
-    let Some(request) = payload.get_mut("request").filter(|r| r.is_object()) else {
+    let Some(request) = payload.get_mut("request").filter(|r| r.as_map().is_some()) else {
         return reject("promha: the payload has no admission request".to_string(), Vec::new());
     };
-    let operation = match request.get("operation").and_then(Json::as_str).unwrap_or("CREATE") {
+    let operation = match request.get("operation").and_then(Node::as_str).unwrap_or("CREATE") {
         "DELETE" | "CONNECT" => return accept(Vec::new()),
         "UPDATE" => Operation::Update,
         _ => Operation::Create,
     };
-    // Taken out of the request rather than copied: it is the bulk of it.
-    let object = match request.get_mut("object").map(Json::take) {
-        None | Some(Json::Null) => return accept(Vec::new()),
-        Some(mut object @ Json::Object(_)) => {
-            with_type_from_request(&mut object, request);
-            object
-        }
+    let object = match request.take("object") {
+        None => return accept(Vec::new()),
+        Some(object) if object.as_map().is_some() => with_type_from_request(object, request),
+        Some(object) if object.json_type() == "null" => return accept(Vec::new()),
         Some(other) => {
             return reject(
                 format!(
                     "promha: request.object must be a Kubernetes object (a map), not {}",
-                    json_type(&other)
+                    other.json_type()
                 ),
                 Vec::new(),
             );
         }
     };
-    let admitted = Document::from_json(&object);
+    let admitted = Admitted::new(Document::new(String::new(), object));
 
     let mut related = Vec::new();
     let mut failed = Vec::new();
     let mut warnings = Vec::new();
-    for lookup in lookups_for(&admitted, &settings, operation) {
+    for lookup in admitted.lookups(&settings, operation) {
         match cluster.list(&lookup) {
-            Ok(items) => related.extend(items.iter().map(Document::from_json)),
+            Ok(items) => related.extend(items.into_iter().map(|item| Document::new(String::new(), item))),
             Err(e) => {
                 warnings.push(lookup_warning(&lookup, &e));
                 failed.push(lookup);
@@ -98,27 +97,22 @@ fn lookup_warning(lookup: &Lookup, error: &str) -> String {
 
 /// The API server always sends apiVersion and kind; fill them in from the
 /// request when a caller did not.
-fn with_type_from_request(object: &mut Json, request: &Json) {
+fn with_type_from_request(mut object: Node, request: &Node) -> Node {
     let kind = request.get("kind");
-    if let Json::Object(map) = object {
-        if !map.contains_key("apiVersion") {
-            let group = kind.and_then(|k| k.get("group")).and_then(Json::as_str).unwrap_or("");
-            let version = kind.and_then(|k| k.get("version")).and_then(Json::as_str).unwrap_or("");
-            if !version.is_empty() {
-                let api_version = if group.is_empty() {
-                    version.to_string()
-                } else {
-                    format!("{group}/{version}")
-                };
-                map.insert("apiVersion".to_string(), Json::String(api_version));
-            }
-        }
-        if !map.contains_key("kind")
-            && let Some(k) = kind.and_then(|k| k.get("kind")).and_then(Json::as_str)
-        {
-            map.insert("kind".to_string(), Json::String(k.to_string()));
-        }
+    let field = |name: &str| kind.and_then(|k| k.get(name)).and_then(Node::as_str).unwrap_or("");
+    let (group, version) = (field("group"), field("version"));
+    if !version.is_empty() {
+        let api_version = if group.is_empty() {
+            version.to_string()
+        } else {
+            format!("{group}/{version}")
+        };
+        object.insert_if_missing("apiVersion", Node::string(api_version));
     }
+    if let Some(k) = kind.and_then(|k| k.get("kind")).and_then(Node::as_str) {
+        object.insert_if_missing("kind", Node::string(k.to_string()));
+    }
+    object
 }
 
 fn accept(warnings: Vec<String>) -> ValidationResponse {
@@ -153,7 +147,7 @@ mod tests {
     struct FixedCluster(Vec<Json>);
 
     impl Cluster for FixedCluster {
-        fn list(&self, lookup: &Lookup) -> Result<Vec<Json>, String> {
+        fn list(&self, lookup: &Lookup) -> Result<Vec<Node>, String> {
             let selected = |o: &Json| {
                 lookup
                     .label_selector
@@ -175,7 +169,7 @@ mod tests {
                         && o["metadata"]["namespace"].as_str().unwrap_or("default") == lookup.namespace
                         && selected(o)
                 })
-                .cloned()
+                .map(Node::from_json)
                 .collect())
         }
     }
@@ -183,7 +177,7 @@ mod tests {
     struct FailingCluster;
 
     impl Cluster for FailingCluster {
-        fn list(&self, _: &Lookup) -> Result<Vec<Json>, String> {
+        fn list(&self, _: &Lookup) -> Result<Vec<Node>, String> {
             Err("forbidden".to_string())
         }
     }

@@ -2,13 +2,13 @@
 
 use kubewarden_policy_sdk::host_capabilities::kubernetes::ListResourcesByNamespaceRequest;
 use promha_core::admission::Lookup;
-use serde_json::Value as Json;
+use promha_core::{Node, node_from_json_slice};
 
 /// Where related objects come from: the cluster in production, a fixed set in tests.
 pub trait Cluster {
     /// The objects of a lookup's kind in its namespace (those its label
     /// selector picks), or why they could not be listed.
-    fn list(&self, lookup: &Lookup) -> Result<Vec<Json>, String>;
+    fn list(&self, lookup: &Lookup) -> Result<Vec<Node>, String>;
 }
 
 /// The PolicyServer, through waPC host calls. Kubewarden allows them only for
@@ -16,7 +16,7 @@ pub trait Cluster {
 pub struct HostCluster;
 
 impl Cluster for HostCluster {
-    fn list(&self, lookup: &Lookup) -> Result<Vec<Json>, String> {
+    fn list(&self, lookup: &Lookup) -> Result<Vec<Node>, String> {
         let request = ListResourcesByNamespaceRequest {
             api_version: lookup.api_version.to_string(),
             kind: lookup.kind.to_string(),
@@ -35,13 +35,16 @@ impl Cluster for HostCluster {
     }
 }
 
-/// The `items` of a Kubernetes List answer.
-pub fn items_of(answer: &[u8]) -> Result<Vec<Json>, String> {
-    let mut list: Json = serde_json::from_slice(answer).map_err(|e| format!("unreadable list answer: {e}"))?;
-    match list.get_mut("items").map(Json::take) {
-        Some(Json::Array(items)) => Ok(items),
-        Some(Json::Null) | None => Ok(Vec::new()),
-        Some(_) => Err("list answer's items is not a list".to_string()),
+/// The `items` of a Kubernetes List answer, read straight into documents' trees.
+pub fn items_of(answer: &[u8]) -> Result<Vec<Node>, String> {
+    let mut list = node_from_json_slice(answer).map_err(|e| format!("unreadable list answer: {e}"))?;
+    match list.take("items") {
+        Some(items) => match items.into_seq() {
+            Ok(items) => Ok(items),
+            Err(items) if items.json_type() == "null" => Ok(Vec::new()),
+            Err(_) => Err("list answer's items is not a list".to_string()),
+        },
+        None => Ok(Vec::new()),
     }
 }
 

@@ -453,7 +453,12 @@ fn match_conditions_let_through_everything_promha_reports() {
                 continue;
             }
             filtered += 1;
-            let findings = promha_core::admission::check_admitted(document, Vec::new(), &[], &settings);
+            let findings = promha_core::admission::check_admitted(
+                promha_core::admission::Admitted::new(document),
+                Vec::new(),
+                &[],
+                &settings,
+            );
             assert!(
                 findings.is_empty(),
                 "{}: the match condition keeps {} {} from the webhook, but promha reports {:?}",

@@ -8,6 +8,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use promha_core::Node;
 use promha_core::admission::Lookup;
 use promha_policy::cluster::Cluster;
 use serde_json::{Value, json};
@@ -15,12 +16,12 @@ use serde_json::{Value, json};
 struct FixedCluster(Vec<Value>);
 
 impl Cluster for FixedCluster {
-    fn list(&self, lookup: &Lookup) -> Result<Vec<Value>, String> {
+    fn list(&self, lookup: &Lookup) -> Result<Vec<Node>, String> {
         Ok(self
             .0
             .iter()
             .filter(|o| o["apiVersion"] == lookup.api_version && o["kind"] == lookup.kind)
-            .cloned()
+            .map(Node::from_json)
             .collect())
     }
 }

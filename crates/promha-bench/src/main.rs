@@ -15,6 +15,7 @@ mod admission;
 mod callgrind;
 mod cli;
 mod corpus;
+mod native;
 mod requests;
 mod server;
 mod table;
@@ -41,6 +42,7 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("probe") => callgrind::probe(&args[1..]),
+        Some("native") => native::run(&args[1..]),
         _ => run(),
     };
     if let Err(e) = result {

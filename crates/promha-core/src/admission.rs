@@ -4,10 +4,10 @@
 
 use std::collections::BTreeSet;
 
-use crate::check::check;
+use crate::check::{check_objects, identify_objects};
 use crate::finding::Finding;
 use crate::model::Input;
-use crate::model::embedded::embedded_configs;
+use crate::model::embedded::{EmbeddedConfig, configs_of};
 use crate::model::object::Object;
 use crate::model::selector::equality_selector;
 use crate::read::Document;
@@ -92,40 +92,57 @@ true)",
     ("promha-reads-it", expression)
 }
 
-/// The lookups that give the admitted document the scope its enabled rules
-/// need. None for an object in an exempt namespace; on an update, none of
-/// what shows the running state (see [`crate::rules::Need::running_state`]).
-pub fn lookups_for(document: &Document, settings: &Settings, operation: Operation) -> Vec<Lookup> {
-    let objects: Vec<Object<'_>> = Object::identify(0, document).into_iter().collect();
-    let Some(object) = objects.first() else {
-        return Vec::new();
-    };
-    if !object.standalone_config && settings.is_exempt(&object.namespace) {
-        return Vec::new();
+/// The admitted object, read once for both halves of admission: the
+/// Prometheus configs it holds are parsed here, not again by the lookups and
+/// again by the check.
+#[derive(Debug)]
+pub struct Admitted {
+    document: Document,
+    configs: Vec<EmbeddedConfig>,
+}
+
+impl Admitted {
+    pub fn new(document: Document) -> Admitted {
+        let configs = Object::identify(0, &document)
+            .map(|object| configs_of(0, &object))
+            .unwrap_or_default();
+        Admitted { document, configs }
     }
-    let embedded = embedded_configs(&objects);
-    let options = CheckOptions::default();
-    let scope = Scope::new(&objects, &embedded, settings, &options, Input::ALL);
-    let mut lookups = BTreeSet::new();
-    for rule in rules::enabled(settings) {
-        for need in rule.lookups {
-            if need.running_state && operation == Operation::Update {
-                continue;
-            }
-            for namespace in (need.namespaces)(&scope) {
-                let label_selector = need
-                    .labels
-                    .and_then(|labels| equality_selector(&labels(&scope, &namespace)));
-                lookups.insert(Lookup {
-                    api_version: need.api_version,
-                    kind: need.kind,
-                    namespace,
-                    label_selector,
-                });
+
+    /// The lookups that give the admitted object the scope its enabled rules
+    /// need. None for an object in an exempt namespace; on an update, none of
+    /// what shows the running state (see [`crate::rules::Need::running_state`]).
+    pub fn lookups(&self, settings: &Settings, operation: Operation) -> Vec<Lookup> {
+        let objects: Vec<Object<'_>> = Object::identify(0, &self.document).into_iter().collect();
+        let Some(object) = objects.first() else {
+            return Vec::new();
+        };
+        if !object.standalone_config && settings.is_exempt(&object.namespace) {
+            return Vec::new();
+        }
+        let options = CheckOptions::default();
+        let scope = Scope::new(&objects, &self.configs, settings, &options, Input::ALL);
+        let mut lookups = BTreeSet::new();
+        for rule in rules::enabled(settings) {
+            for need in rule.lookups {
+                if need.running_state && operation == Operation::Update {
+                    continue;
+                }
+                for namespace in (need.namespaces)(&scope) {
+                    let label_selector = need
+                        .labels
+                        .and_then(|labels| equality_selector(&labels(&scope, &namespace)));
+                    lookups.insert(Lookup {
+                        api_version: need.api_version,
+                        kind: need.kind,
+                        namespace,
+                        label_selector,
+                    });
+                }
             }
         }
+        lookups.into_iter().collect()
     }
-    lookups.into_iter().collect()
 }
 
 /// Checks an admitted object together with what its lookups returned.
@@ -134,7 +151,7 @@ pub fn lookups_for(document: &Document, settings: &Settings, operation: Operatio
 /// return the admitted object's stored copy (on UPDATE, when a lookup's kind
 /// is the admitted kind), it is left out so the object is not in scope twice.
 pub fn check_admitted(
-    admitted: Document,
+    admitted: Admitted,
     related: Vec<Document>,
     failed: &[Lookup],
     settings: &Settings,
@@ -150,6 +167,10 @@ pub fn check_admitted(
             )
         })
     };
+    let Admitted {
+        document: admitted,
+        configs: admitted_configs,
+    } = admitted;
     let admitted_identity = identity(&admitted);
     let mut documents = vec![admitted];
     documents.extend(
@@ -157,17 +178,28 @@ pub fn check_admitted(
             .into_iter()
             .filter(|d| admitted_identity.is_none() || identity(d) != admitted_identity),
     );
+    let objects = identify_objects(&documents);
+    // The admitted object's configs are read already; only the related
+    // objects' are read here.
+    let mut configs = if admitted_identity.is_some() {
+        admitted_configs
+    } else {
+        Vec::new()
+    };
+    let first_related = usize::from(admitted_identity.is_some());
+    for (index, object) in objects.iter().enumerate().skip(first_related) {
+        configs.extend(configs_of(index, object));
+    }
     let options = CheckOptions {
         unlisted: failed
             .iter()
             .map(|l| (l.kind.to_string(), l.namespace.clone()))
             .collect(),
+        subject: Some(0),
         ..CheckOptions::default()
     };
-    check(&documents, settings, &options)
-        .into_iter()
-        .filter(|f| f.document == Some(0))
-        .collect()
+    // Findings on the related objects are dropped as they are made (subject).
+    check_objects(&objects, &configs, settings, &options)
 }
 
 #[cfg(test)]
@@ -218,13 +250,27 @@ mod tests {
         findings.iter().map(|f| f.rule).collect()
     }
 
+    /// A ConfigMap's prometheus.yml, read once by `Admitted::new`, is what
+    /// the check judges, in the scope of the StatefulSet that mounts it; the
+    /// StatefulSet's own problems (no budget) are its context, not reported.
+    #[test]
+    fn an_admitted_config_map_is_judged_by_the_workload_that_mounts_it() {
+        let config_map = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg, namespace: mon}\ndata:\n  prometheus.yml: |\n    global:\n      external_labels: {cluster: prod}\n";
+        let statefulset = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: prometheus, namespace: mon}\nspec:\n  replicas: 2\n  selector: {matchLabels: {app: prometheus}}\n  template:\n    metadata: {labels: {app: prometheus}}\n    spec:\n      containers:\n      - {name: prometheus, image: quay.io/prometheus/prometheus:v3.1.0, args: [--config.file=/etc/prometheus/prometheus.yml]}\n      volumes:\n      - {name: config, configMap: {name: cfg}}\n";
+        let admitted = Admitted::new(document(config_map));
+        assert_eq!(admitted.configs.len(), 1, "the config is read on admission");
+        let found = check_admitted(admitted, vec![document(statefulset)], &[], &Settings::default());
+        assert!(rules_of(&found).contains(&"replica-label"), "{found:?}");
+        assert!(found.iter().all(|f| f.resource.kind == "ConfigMap"), "{found:?}");
+    }
+
     #[test]
     fn admitted_checks_report_only_on_the_admitted_object() {
         let other = document(
             &AM.replace("name: main", "name: other")
                 .replace("replicas: 2", "replicas: 1"),
         );
-        let found = check_admitted(document(AM), vec![other], &[], &Settings::default());
+        let found = check_admitted(Admitted::new(document(AM)), vec![other], &[], &Settings::default());
         assert!(!rules_of(&found).contains(&"min-replicas"), "{found:?}");
         assert!(rules_of(&found).contains(&"pod-disruption-budget"), "{found:?}");
         assert!(found.iter().all(|f| f.document == Some(0)));
@@ -232,9 +278,9 @@ mod tests {
 
     #[test]
     fn a_failed_lookup_silences_reports_of_absence() {
-        let failed = lookups_for(&document(AM), &Settings::default(), Operation::Create);
+        let failed = Admitted::new(document(AM)).lookups(&Settings::default(), Operation::Create);
         assert!(failed.iter().any(|l| l.kind == "PodDisruptionBudget"));
-        let found = check_admitted(document(AM), Vec::new(), &failed, &Settings::default());
+        let found = check_admitted(Admitted::new(document(AM)), Vec::new(), &failed, &Settings::default());
         assert!(!rules_of(&found).contains(&"pod-disruption-budget"), "{found:?}");
         assert!(
             rules_of(&found).contains(&"anti-affinity"),
@@ -245,12 +291,13 @@ mod tests {
     #[test]
     fn the_stored_copy_of_the_admitted_object_is_left_out() {
         let stored = document(&AM.replace("replicas: 2", "replicas: 1"));
-        let found = check_admitted(document(AM), vec![stored], &[], &Settings::default());
+        let found = check_admitted(Admitted::new(document(AM)), vec![stored], &[], &Settings::default());
         assert!(!rules_of(&found).contains(&"min-replicas"), "{found:?}");
     }
 
     fn lookups(yaml: &str, settings: &Settings) -> Vec<(String, String)> {
-        lookups_for(&document(yaml), settings, Operation::Create)
+        Admitted::new(document(yaml))
+            .lookups(settings, Operation::Create)
             .into_iter()
             .map(|l| (format!("{} {}", l.api_version, l.kind), l.namespace))
             .collect()
@@ -302,7 +349,8 @@ mod tests {
     const AM_SET: &str = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: am, namespace: mon}\nspec:\n  replicas: 2\n  selector: {matchLabels: {app: am}}\n  template:\n    metadata: {labels: {app: am, tier: x}}\n    spec:\n      containers: [{name: am, image: prom/alertmanager}]\n";
 
     fn pod_lookups(yaml: &str, settings: &Settings, operation: Operation) -> Vec<(String, Option<String>)> {
-        lookups_for(&document(yaml), settings, operation)
+        Admitted::new(document(yaml))
+            .lookups(settings, operation)
             .into_iter()
             .filter(|l| (l.api_version, l.kind) == ("v1", "Pod"))
             .map(|l| (l.namespace, l.label_selector))
@@ -330,7 +378,9 @@ mod tests {
             "an update replaces the pods it would be judged by"
         );
         assert!(
-            !lookups_for(&document(AM), &defaults, Operation::Update).is_empty(),
+            !Admitted::new(document(AM))
+                .lookups(&defaults, Operation::Update)
+                .is_empty(),
             "other lookups stay"
         );
         let off = settings(json!({"rules": {"co-scheduled": "off", "replicas-ready": "off"}}));
@@ -345,7 +395,7 @@ mod tests {
             ))
         };
         let found = check_admitted(
-            document(AM_SET),
+            Admitted::new(document(AM_SET)),
             vec![pod("am-0"), pod("am-1")],
             &[],
             &Settings::default(),
@@ -356,7 +406,12 @@ mod tests {
             co_scheduled[0].message.contains("am-0 and am-1 on node n1"),
             "{found:?}"
         );
-        let apart = check_admitted(document(AM_SET), vec![pod("am-0")], &[], &Settings::default());
+        let apart = check_admitted(
+            Admitted::new(document(AM_SET)),
+            vec![pod("am-0")],
+            &[],
+            &Settings::default(),
+        );
         assert!(!rules_of(&apart).contains(&"co-scheduled"), "{apart:?}");
     }
 
@@ -367,7 +422,7 @@ mod tests {
             "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {name: k}\nspec:\n  replicas: 2\n  alerting:\n    alertmanagers: [{name: am}]\n",
             AM,
         ] {
-            for lookup in lookups_for(&document(yaml), &Settings::default(), Operation::Create) {
+            for lookup in Admitted::new(document(yaml)).lookups(&Settings::default(), Operation::Create) {
                 assert!(kinds.contains(&(lookup.api_version, lookup.kind)), "{lookup:?}");
             }
         }

@@ -2,7 +2,7 @@
 //! [`lint`] sources (read, then checked).
 
 use crate::finding::Finding;
-use crate::model::embedded::embedded_configs;
+use crate::model::embedded::{EmbeddedConfig, embedded_configs};
 use crate::model::interest;
 use crate::model::object::Object;
 use crate::read::{self, Document, ReadLimits, ReadOutcome, Source, SourceKind};
@@ -17,11 +17,21 @@ use crate::values;
 pub fn check(documents: &[Document], settings: &Settings, options: &CheckOptions) -> Vec<Finding> {
     let objects = identify_objects(documents);
     let embedded = embedded_configs(&objects);
+    check_objects(&objects, &embedded, settings, options)
+}
+
+/// [`check`] on objects whose embedded configs are read already.
+pub(crate) fn check_objects(
+    objects: &[Object<'_>],
+    embedded: &[EmbeddedConfig],
+    settings: &Settings,
+    options: &CheckOptions,
+) -> Vec<Finding> {
     let inputs = rules::inputs(settings);
-    let scope = Scope::new(&objects, &embedded, settings, options, &inputs);
+    let scope = Scope::new(objects, embedded, settings, options, &inputs);
     let mut findings = Vec::new();
     for rule in rules::enabled(settings) {
-        let mut emitter = Emitter::new(rule, settings, &mut findings);
+        let mut emitter = Emitter::new(rule, settings, options.subject, &mut findings);
         (rule.check)(&scope, &mut emitter);
     }
     sort_findings(&mut findings);

@@ -28,7 +28,10 @@ mod values;
 pub use check::{check, lint, read_sources};
 pub use finding::{ChartFix, Edit, FieldPath, Finding, Fix, ResourceRef, Severity, Step, ValuesChange, ValuesOp};
 pub use fix::{FileChange, FixOutcome, Left, fix, fix_finding, unified_diff};
-pub use read::{Document, Position, ReadError, ReadLimits, ReadOutcome, Source, SourceKind, Unreadable, read_text};
+pub use read::{
+    Document, Node, Position, ReadError, ReadLimits, ReadOutcome, Source, SourceKind, Unreadable, node_from_json_slice,
+    read_text,
+};
 pub use report::Report;
 pub use rules::{RULES, Rule, rule};
 pub use schema::CrdSchema;

@@ -28,6 +28,10 @@ pub struct CheckOptions {
     /// (kind, namespace) pairs that could not be listed (a failed lookup):
     /// rules do not report an object of that kind missing there.
     pub unlisted: Vec<(String, String)>,
+    /// The one document findings are wanted about (admission's admitted
+    /// object): findings on others are dropped, and rules may skip work
+    /// whose findings could only be about others (see [`Scope::reports_on`]).
+    pub subject: Option<usize>,
 }
 
 pub struct Scope<'a> {
@@ -261,6 +265,17 @@ impl<'a> Scope<'a> {
     /// their absence means something (not so after a failed lookup).
     pub fn listed(&self, kind: &str, namespace: &str) -> bool {
         !self.options.unlisted.iter().any(|(k, n)| k == kind && n == namespace)
+    }
+
+    /// The workloads whose own findings are wanted: all, but in admission,
+    /// where only the admitted object's are (the rest are its context).
+    pub fn reported_workloads(&self) -> impl Iterator<Item = &Workload<'a>> {
+        self.workloads.iter().filter(|w| self.reports_on(self.object(w.object)))
+    }
+
+    /// Whether findings about `object` are wanted (all are, but in admission).
+    pub fn reports_on(&self, object: &Object<'_>) -> bool {
+        self.options.subject.is_none_or(|subject| subject == object.document)
     }
 
     pub fn object(&self, index: usize) -> &Object<'a> {

@@ -68,43 +68,56 @@ pub fn embedded_limits() -> ReadLimits {
 pub fn embedded_configs(objects: &[Object<'_>]) -> Vec<EmbeddedConfig> {
     let mut configs = Vec::new();
     for (index, object) in objects.iter().enumerate() {
-        if object.standalone_config {
-            if let Some((follower, leader)) = elector::sections(object.root) {
-                push_elector(&mut configs, index, None, "data", follower, leader);
-            }
-            continue;
-        }
-        if !object.group.is_empty() || !matches!(object.kind, "ConfigMap" | "Secret") {
-            continue;
-        }
-        for (field, base64_encoded) in [("data", object.kind == "Secret"), ("stringData", false)] {
-            let Some(entries) = object.root.get(field).and_then(Node::as_map) else {
-                continue;
-            };
-            for entry in entries {
-                if object.kind == "Secret" && !may_hold_config_in_secret(&entry.key) {
-                    continue;
-                }
-                let Some(content) = read_value(&entry.key, &entry.value, base64_encoded) else {
-                    continue;
-                };
-                if let Ok(root) = &content
-                    && let Some((follower, leader)) = elector::sections(root)
-                {
-                    push_elector(&mut configs, index, Some(&entry.key), field, follower, leader);
-                    continue;
-                }
-                configs.push(EmbeddedConfig {
-                    object: index,
-                    key: Some(entry.key.clone()),
-                    field,
-                    role: ConfigRole::Plain,
-                    content,
-                });
-            }
-        }
+        push_configs_of(&mut configs, index, object);
     }
     configs
+}
+
+/// The configs one object holds, under `index`: what [`embedded_configs`]
+/// finds for it, so a caller that has read one object's configs already
+/// (admission, for the admitted object) need not read them again.
+pub fn configs_of(index: usize, object: &Object<'_>) -> Vec<EmbeddedConfig> {
+    let mut configs = Vec::new();
+    push_configs_of(&mut configs, index, object);
+    configs
+}
+
+fn push_configs_of(configs: &mut Vec<EmbeddedConfig>, index: usize, object: &Object<'_>) {
+    if object.standalone_config {
+        if let Some((follower, leader)) = elector::sections(object.root) {
+            push_elector(configs, index, None, "data", follower, leader);
+        }
+        return;
+    }
+    if !object.group.is_empty() || !matches!(object.kind, "ConfigMap" | "Secret") {
+        return;
+    }
+    for (field, base64_encoded) in [("data", object.kind == "Secret"), ("stringData", false)] {
+        let Some(entries) = object.root.get(field).and_then(Node::as_map) else {
+            continue;
+        };
+        for entry in entries {
+            if object.kind == "Secret" && !may_hold_config_in_secret(&entry.key) {
+                continue;
+            }
+            let Some(content) = read_value(&entry.key, &entry.value, base64_encoded) else {
+                continue;
+            };
+            if let Ok(root) = &content
+                && let Some((follower, leader)) = elector::sections(root)
+            {
+                push_elector(configs, index, Some(&entry.key), field, follower, leader);
+                continue;
+            }
+            configs.push(EmbeddedConfig {
+                object: index,
+                key: Some(entry.key.clone()),
+                field,
+                role: ConfigRole::Plain,
+                content,
+            });
+        }
+    }
 }
 
 /// An elector config's two effective configs: the follower's, and the

@@ -3,12 +3,14 @@
 //! [`prefilter`]), the rest parsed into [`Node`] trees that remember where
 //! each field was written, and `kind: List` documents expanded.
 
+mod json;
 mod node;
 mod prefilter;
 mod scan;
 mod split;
 mod yaml;
 
+pub use json::node_from_json_slice;
 pub use node::{BlockOrigin, Entry, Node, Position, Value};
 pub use prefilter::Interest;
 pub use yaml::{ReadError, ReadLimits, read_documents, read_documents_within};

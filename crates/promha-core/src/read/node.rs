@@ -82,11 +82,59 @@ impl Node {
         Node::new(Value::Null, Position::UNKNOWN)
     }
 
+    pub fn string(text: String) -> Self {
+        Node::new(Value::String(text), Position::UNKNOWN)
+    }
+
+    /// The items of a list, or the node itself when it is none.
+    pub fn into_seq(self) -> Result<Vec<Node>, Node> {
+        match self.value {
+            Value::Seq(items) => Ok(items),
+            _ => Err(self),
+        }
+    }
+
     /// The value of `key` when this node is a map.
     pub fn get(&self, key: &str) -> Option<&Node> {
         match &self.value {
             Value::Map(entries) => entries.iter().find(|e| e.key == key).map(|e| &e.value),
             _ => None,
+        }
+    }
+
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
+        match &mut self.value {
+            Value::Map(entries) => entries.iter_mut().find(|e| e.key == key).map(|e| &mut e.value),
+            _ => None,
+        }
+    }
+
+    /// Takes the value of `key` out of a map, leaving null in its place.
+    pub fn take(&mut self, key: &str) -> Option<Node> {
+        self.get_mut(key).map(|node| std::mem::replace(node, Node::null()))
+    }
+
+    /// Adds `key` at the end of a map that does not have it.
+    pub fn insert_if_missing(&mut self, key: &str, value: Node) {
+        if let Value::Map(entries) = &mut self.value
+            && !entries.iter().any(|e| e.key == key)
+        {
+            entries.push(Entry {
+                key: key.to_string(),
+                value,
+            });
+        }
+    }
+
+    /// What kind of JSON value this is, as messages say it (see [`crate::json_type`]).
+    pub fn json_type(&self) -> &'static str {
+        match &self.value {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Int(_) | Value::Float(_) => "a number",
+            Value::String(_) => "a string",
+            Value::Seq(_) => "a list",
+            Value::Map(_) => "a map",
         }
     }
 

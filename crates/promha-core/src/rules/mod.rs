@@ -140,14 +140,22 @@ pub fn unknown_rule_help(id: &str) -> (Option<&'static str>, String) {
 pub struct Emitter<'s> {
     rule: &'static Rule,
     settings: &'s Settings,
+    /// See [`CheckOptions::subject`](crate::scope::CheckOptions::subject).
+    subject: Option<usize>,
     findings: &'s mut Vec<Finding>,
 }
 
 impl<'s> Emitter<'s> {
-    pub fn new(rule: &'static Rule, settings: &'s Settings, findings: &'s mut Vec<Finding>) -> Self {
+    pub fn new(
+        rule: &'static Rule,
+        settings: &'s Settings,
+        subject: Option<usize>,
+        findings: &'s mut Vec<Finding>,
+    ) -> Self {
         Emitter {
             rule,
             settings,
+            subject,
             findings,
         }
     }
@@ -170,6 +178,9 @@ impl<'s> Emitter<'s> {
         message: impl Into<String>,
         fix: impl Into<Fix>,
     ) {
+        if self.subject.is_some_and(|subject| subject != object.document) {
+            return;
+        }
         if !object.standalone_config && self.settings.is_exempt(&object.namespace) {
             return;
         }

@@ -68,7 +68,7 @@ pub(super) fn validate(kind: usize, root: &Node, unknown_fields: bool) -> Vec<Sc
     let mut walk = Walk {
         issues: Vec::new(),
         unknown_fields,
-        path: String::new(),
+        path: Vec::new(),
     };
     walk.node(kind, root, root.position);
     let mut issues = walk.issues;
@@ -77,11 +77,37 @@ pub(super) fn validate(kind: usize, root: &Node, unknown_fields: bool) -> Vec<Sc
     issues
 }
 
-struct Walk {
+struct Walk<'n> {
     issues: Vec<SchemaIssue>,
     unknown_fields: bool,
-    /// `spec.affinity.podAntiAffinity…[0]`: where the walk is.
-    path: String,
+    /// Where the walk is, written out (`spec.affinity.podAntiAffinity…[0]`)
+    /// only for an issue: most nodes have none.
+    path: Vec<Step<'n>>,
+}
+
+#[derive(Clone, Copy)]
+enum Step<'n> {
+    Key(&'n str),
+    Index(usize),
+}
+
+fn written(path: &[Step<'_>]) -> String {
+    let mut out = String::new();
+    for step in path {
+        match step {
+            Step::Key(key) if out.is_empty() => out.push_str(key),
+            Step::Key(key) => {
+                out.push('.');
+                out.push_str(key);
+            }
+            Step::Index(i) => {
+                out.push('[');
+                out.push_str(&i.to_string());
+                out.push(']');
+            }
+        }
+    }
+    out
 }
 
 fn type_of(node: &Node) -> u8 {
@@ -118,21 +144,21 @@ fn expected(types: u8) -> String {
     names.join(" or ")
 }
 
-impl Walk {
+impl<'n> Walk<'n> {
     fn issue(&mut self, position: Position, message: String, fix: String) {
         self.issues.push(SchemaIssue {
             position,
-            path: self.path.clone(),
+            path: written(&self.path),
             message,
             fix,
             unknown_field: false,
         });
     }
 
-    fn node(&mut self, index: usize, node: &Node, position: Position) {
+    fn node(&mut self, index: usize, node: &'n Node, position: Position) {
         let schema = &NODES[index];
-        let path = self.path.clone();
         if schema.types & type_of(node) == 0 {
+            let path = written(&self.path);
             let expected = expected(schema.types);
             let found = node.describe();
             self.issue(
@@ -143,6 +169,7 @@ impl Walk {
             return;
         }
         if schema.int32 && matches!(node.value, Value::Int(_) | Value::Float(_)) && node.as_int32().is_none() {
+            let path = written(&self.path);
             self.issue(
                 position,
                 format!(
@@ -170,6 +197,7 @@ impl Walk {
                     })
                     .collect();
                 let found = node.describe();
+                let path = written(&self.path);
                 self.issue(
                     position,
                     format!("`{path}` must be one of {}, but is {found}", names.join(", ")),
@@ -182,6 +210,7 @@ impl Walk {
             Value::Map(entries) => {
                 for required in schema.required {
                     if !entries.iter().any(|e| e.key == *required) {
+                        let path = written(&self.path);
                         let field = if path.is_empty() {
                             (*required).to_string()
                         } else {
@@ -205,32 +234,30 @@ impl Walk {
                         (None, Additional::Allowed) => None,
                         (None, Additional::Unknown) => {
                             if self.unknown_fields {
+                                let path = written(&self.path);
                                 self.unknown(schema, &path, &entry.key, entry.value.position);
                             }
                             None
                         }
                     };
                     if let Some(child) = child {
-                        self.path = if path.is_empty() {
-                            entry.key.clone()
-                        } else {
-                            format!("{path}.{}", entry.key)
-                        };
+                        self.path.push(Step::Key(&entry.key));
                         self.node(child, &entry.value, entry.value.position);
+                        self.path.pop();
                     }
                 }
             }
             Value::Seq(items) => {
                 if let Some(item_schema) = schema.items {
                     for (i, item) in items.iter().enumerate() {
-                        self.path = format!("{path}[{i}]");
+                        self.path.push(Step::Index(i));
                         self.node(item_schema, item, item.position);
+                        self.path.pop();
                     }
                 }
             }
             _ => {}
         }
-        self.path = path;
     }
 
     fn unknown(&mut self, schema: &SchemaNode, path: &str, field: &str, position: Position) {

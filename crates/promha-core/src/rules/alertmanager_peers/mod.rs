@@ -83,8 +83,7 @@ fn peers_fix(
 
 fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
     for workload in scope
-        .workloads
-        .iter()
+        .reported_workloads()
         .filter(|w| !w.operator && w.app == App::Alertmanager && w.is_replicated())
     {
         let object = scope.object(workload.object);

@@ -111,7 +111,7 @@ fn dns_namespaces(host: &str, from_namespace: &str) -> impl Iterator<Item = Stri
 }
 
 fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
-    for workload in scope.workloads.iter().filter(|w| w.operator) {
+    for workload in scope.reported_workloads().filter(|w| w.operator) {
         match workload.app {
             App::Prometheus => operator_entries::check(scope, workload, out),
             App::ThanosRuler => ruler::check(scope, workload, out),

@@ -114,7 +114,7 @@ const HOSTNAME: &str = "kubernetes.io/hostname";
 
 fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
     let settings = scope.settings;
-    for workload in scope.workloads.iter().filter(|w| w.is_replicated()) {
+    for workload in scope.reported_workloads().filter(|w| w.is_replicated()) {
         let object = scope.object(workload.object);
         let candidates = candidates(scope, workload, object);
         let needed = if required_mode(settings) {

@@ -28,7 +28,7 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
-    for workload in scope.workloads.iter().filter(|w| w.is_replicated()) {
+    for workload in scope.reported_workloads().filter(|w| w.is_replicated()) {
         let object = scope.object(workload.object);
         // shard → node → the pods running there, in document order.
         let mut placement: BTreeMap<i64, BTreeMap<&str, Vec<&str>>> = BTreeMap::new();

@@ -30,7 +30,7 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
     let options = scope.options;
     let workload_objects: HashSet<usize> = scope.workloads.iter().map(|w| w.object).collect();
     for (index, object) in scope.objects.iter().enumerate() {
-        if object.standalone_config {
+        if object.standalone_config || !scope.reports_on(object) {
             continue;
         }
         let watched = workload_objects.contains(&index);
@@ -74,6 +74,9 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
         .filter(|c| c.role != ConfigRole::ElectorFollower)
     {
         let object = scope.object(config.object);
+        if !scope.reports_on(object) {
+            continue;
+        }
         for issue in check_prometheus_config(config.root) {
             let message = if config.location.is_empty() {
                 issue.message

@@ -51,7 +51,7 @@ fn required_replicas(workload: &Workload<'_>, settings: &Settings) -> i64 {
 }
 
 fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
-    for workload in &scope.workloads {
+    for workload in scope.reported_workloads() {
         if workload.daemonset {
             continue;
         }

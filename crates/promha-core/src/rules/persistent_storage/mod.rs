@@ -20,7 +20,7 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
-    for workload in scope.workloads.iter().filter(|w| w.operator) {
+    for workload in scope.reported_workloads().filter(|w| w.operator) {
         let loses = match workload.app {
             App::Prometheus => {
                 "its TSDB: a replica rescheduled to another node starts empty, and queries and Thanos see a gap"

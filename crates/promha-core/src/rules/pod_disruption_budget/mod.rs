@@ -80,7 +80,7 @@ fn budget(
 }
 
 fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
-    for workload in scope.workloads.iter().filter(|w| w.is_replicated()) {
+    for workload in scope.reported_workloads().filter(|w| w.is_replicated()) {
         let object = scope.object(workload.object);
         if !scope.listed("PodDisruptionBudget", &object.namespace) {
             continue; // Budgets there could not be listed: none found proves nothing.

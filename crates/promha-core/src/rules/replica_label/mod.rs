@@ -79,7 +79,7 @@ fn of_plain_prometheus(scope: &Scope<'_>) -> Vec<String> {
 }
 
 fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
-    for workload in scope.workloads.iter().filter(|w| w.operator && w.is_replicated()) {
+    for workload in scope.reported_workloads().filter(|w| w.operator && w.is_replicated()) {
         if !workload.app.is_sharded() {
             continue; // Alertmanager has no replica label, Thanos Ruler a fixed one.
         }

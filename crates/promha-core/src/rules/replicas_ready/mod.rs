@@ -37,7 +37,7 @@ struct Shard<'p> {
 }
 
 fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
-    for workload in scope.workloads.iter().filter(|w| !w.daemonset) {
+    for workload in scope.reported_workloads().filter(|w| !w.daemonset) {
         let object = scope.object(workload.object);
         let mut shards: BTreeMap<i64, Shard<'_>> = BTreeMap::new();
         for (shard, pod) in scope.pods_of(workload) {
