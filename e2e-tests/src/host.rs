@@ -41,6 +41,8 @@ pub struct HostContext {
     pub metadata: Option<Arc<PolicyMetadata>>,
     pub fail_lookups: bool,
     pub verbose: bool,
+    /// Whether [`HostContext::calls`] records anything.
+    pub record_calls: bool,
     calls: Mutex<Vec<HostCall>>,
 }
 
@@ -87,6 +89,7 @@ impl HostContext {
             metadata,
             fail_lookups,
             verbose,
+            record_calls: true,
             calls: Mutex::new(Vec::new()),
         }
     }
@@ -122,16 +125,18 @@ impl HostContext {
                 ),
             }
         }
-        let record = HostCall {
-            binding: binding.to_owned(),
-            namespace: namespace.to_owned(),
-            operation: operation.to_owned(),
-            payload: serde_json::from_slice(payload)
-                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(payload).into_owned())),
-            result: result.as_ref().map(Clone::clone).map_err(|e| format!("{e:#}")),
-        };
-        if let Ok(mut calls) = self.calls.lock() {
-            calls.push(record);
+        if self.record_calls {
+            let record = HostCall {
+                binding: binding.to_owned(),
+                namespace: namespace.to_owned(),
+                operation: operation.to_owned(),
+                payload: serde_json::from_slice(payload)
+                    .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(payload).into_owned())),
+                result: result.as_ref().map(Clone::clone).map_err(|e| format!("{e:#}")),
+            };
+            if let Ok(mut calls) = self.calls.lock() {
+                calls.push(record);
+            }
         }
         match result {
             Ok(Value::Null) if logged => Ok(Vec::new()),

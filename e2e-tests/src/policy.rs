@@ -41,6 +41,9 @@ pub struct PolicyOptions {
     pub cache_dir: Option<PathBuf>,
     /// Cap on each linear memory of the guest.
     pub max_memory_bytes: Option<usize>,
+    /// Keep a record of each host call (its payload and answer) for tests
+    /// to read; benchmarks turn it off, as no real host keeps one.
+    pub record_host_calls: bool,
 }
 
 impl Default for PolicyOptions {
@@ -52,6 +55,7 @@ impl Default for PolicyOptions {
             verbose: false,
             cache_dir: None,
             max_memory_bytes: None,
+            record_host_calls: true,
         }
     }
 }
@@ -179,12 +183,21 @@ impl Policy {
     /// which makes one per call; benchmarks keep one to measure a warm
     /// instance too.
     pub fn instance(&self, cluster: &ClusterState) -> Result<Instance> {
-        let ctx = Arc::new(HostContext::new(
-            Arc::new(cluster.clone()),
+        self.instance_shared(Arc::new(cluster.clone()))
+    }
+
+    /// [`Policy::instance`] on a cluster shared with other instances (a
+    /// benchmark's, so that copying the cluster is not counted as the
+    /// request's cost).
+    pub fn instance_shared(&self, cluster: Arc<ClusterState>) -> Result<Instance> {
+        let mut ctx = HostContext::new(
+            cluster,
             self.metadata.clone(),
             self.options.fail_lookups,
             self.options.verbose,
-        ));
+        );
+        ctx.record_calls = self.options.record_host_calls;
+        let ctx = Arc::new(ctx);
         let provider = self
             .pre
             .rehydrate(Some(EpochDeadlines {

@@ -1,6 +1,8 @@
 //! The admission requests the benchmark sends, each with the cluster its
 //! lookups see.
 
+use std::sync::Arc;
+
 use anyhow::{Context, Result};
 use promha_e2e::{ClusterState, Operation, build_admission_request};
 use serde_json::{Value, json};
@@ -12,7 +14,9 @@ pub struct RequestType {
     pub payload: Vec<u8>,
     /// The AdmissionReview policy-server is sent.
     pub review: Vec<u8>,
-    pub cluster: ClusterState,
+    /// Shared by every instance made for the request, as policy-server's
+    /// informer caches are: copying it is no part of a request's cost.
+    pub cluster: Arc<ClusterState>,
 }
 
 const OPERATOR_PROMETHEUS: &str = "\
@@ -220,7 +224,7 @@ fn request_type(name: &'static str, yaml: &str, cluster: ClusterState) -> Result
         name,
         payload,
         review,
-        cluster,
+        cluster: Arc::new(cluster),
     })
 }
 
