@@ -6,6 +6,7 @@
 mod json;
 mod node;
 mod prefilter;
+mod read_ahead;
 mod scan;
 mod split;
 mod yaml;
@@ -216,8 +217,13 @@ fn read_source(
         }
         return;
     };
-    for chunk in chunks {
-        match triage(chunk.text, interest) {
+    let mut ahead = read_ahead::read_ahead(&chunks, limits, interest);
+    for (index, chunk) in chunks.iter().enumerate() {
+        let (triaged, read) = match ahead.get_mut(index).and_then(Option::take) {
+            Some(ahead) => (ahead.triage, ahead.read),
+            None => (triage(chunk.text, interest), None),
+        };
+        match triaged {
             Triage::Empty => {}
             Triage::Skip => outcome.skipped += 1,
             Triage::Read => {
@@ -225,7 +231,18 @@ fn read_source(
                     first_line: chunk.first_line,
                     indent: 0,
                 };
-                match read_documents_metered(chunk.text, limits, Some(origin), used_nodes) {
+                // What another thread read is taken when the run's budget
+                // holds it; otherwise (or after any error) the chunk is read
+                // again here, metered as a sequential read meters it, so the
+                // outcome never depends on the threads.
+                let read = match read {
+                    Some((roots, nodes)) if *used_nodes + nodes <= limits.max_nodes => {
+                        *used_nodes += nodes;
+                        Ok(roots)
+                    }
+                    _ => read_documents_metered(chunk.text, limits, Some(origin), used_nodes),
+                };
+                match read {
                     Ok(roots) => {
                         let first = outcome.documents.len();
                         for root in roots {
