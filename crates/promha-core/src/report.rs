@@ -26,13 +26,33 @@ impl Report {
     pub fn to_json(&self) -> Json {
         json!({
             "findings": self.findings.iter().map(finding_json).collect::<Vec<_>>(),
-            "summary": {
-                "errors": self.errors(),
-                "warnings": self.warnings(),
-                "files": self.files,
-                "documents": self.documents,
-            }
+            "summary": self.summary_json(),
         })
+    }
+
+    fn summary_json(&self) -> Json {
+        json!({
+            "errors": self.errors(),
+            "warnings": self.warnings(),
+            "files": self.files,
+            "documents": self.documents,
+        })
+    }
+
+    /// [`Report::to_json`] written out compactly, byte for byte, one finding
+    /// at a time: a run with a hundred thousand findings never holds them
+    /// all as a JSON tree.
+    pub fn write_json(&self, out: &mut String) {
+        out.push_str("{\"findings\":[");
+        for (i, finding) in self.findings.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(&finding_json(finding).to_string());
+        }
+        out.push_str("],\"summary\":");
+        out.push_str(&self.summary_json().to_string());
+        out.push('}');
     }
 }
 
@@ -96,6 +116,27 @@ mod tests {
     use super::*;
     use crate::finding::ResourceRef;
     use crate::read::Position;
+
+    /// The streamed form is the tree's, byte for byte, with no finding,
+    /// one, and several (of the examples, so every field shape is in).
+    #[test]
+    fn written_json_is_the_json_tree_written_out() {
+        let examples: Vec<crate::read::Source<'_>> = crate::rules::RULES
+            .iter()
+            .map(|r| crate::read::Source::text(r.id, r.bad_example))
+            .collect();
+        let full = crate::lint(&examples, &crate::Settings::default(), &crate::CheckOptions::default());
+        assert!(full.findings.len() > 10);
+        let one = Report {
+            findings: full.findings[..1].to_vec(),
+            ..full.clone()
+        };
+        for report in [Report::default(), one, full] {
+            let mut written = String::new();
+            report.write_json(&mut written);
+            assert_eq!(written, report.to_json().to_string());
+        }
+    }
 
     #[test]
     fn json_shape_is_exact() {

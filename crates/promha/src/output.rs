@@ -93,7 +93,8 @@ pub fn text(report: &Report, sources: &frame::Sources<'_>) -> String {
 
 /// The core's JSON, shared with the web page.
 pub fn json(report: &Report) -> String {
-    let mut out = report.to_json().to_string();
+    let mut out = String::new();
+    report.write_json(&mut out);
     out.push('\n');
     out
 }
