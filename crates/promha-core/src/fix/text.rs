@@ -230,7 +230,8 @@ fn flow_value_len(text: &str) -> usize {
     let mut end = text.len();
     let bytes = text.as_bytes();
     scan_flow(text, |i, b, depth| {
-        let ends = depth == 0 && matches!(b, b',' | b']' | b'}') || b == b'#' && i > 0 && bytes[i - 1] == b' ';
+        // `text` starts after blanks, so a `#` at its start opens a comment too.
+        let ends = depth == 0 && matches!(b, b',' | b']' | b'}') || b == b'#' && (i == 0 || bytes[i - 1] == b' ');
         if ends {
             end = i;
         }
@@ -378,9 +379,14 @@ pub fn set(
         // Inside a flow collection, or replacing one written on its line: the style is kept.
         let flow_written = f.inline.starts_with(['{', '[']) && f.inline.len() > 2;
         if f.in_flow || (flow_written && render::scalar(value).is_none()) {
+            let mut text = render::flow(value);
+            // `{a: # why`: the value goes before the comment, apart from it.
+            if f.inline.is_empty() && lines.text[f.inline_at..].starts_with('#') {
+                text.push(' ');
+            }
             return Ok(TextEdit {
                 range: f.inline_at..f.inline_at + f.inline.len(),
-                text: render::flow(value),
+                text,
             });
         }
         let key_text = &lines.line(f.line)[f.column..];
@@ -834,6 +840,35 @@ mod tests {
         );
         let text = "spec: {a: [1,\n  2]}\n";
         assert!(set(&Lines::new(text), &root(text), 0, &keys(&["spec", "b"]), &json!(1)).is_err());
+    }
+
+    /// In a flow collection, a value ends at `,` `}` `]` or at a comment,
+    /// and an entry without a value (`{a: }`) is removed up to its colon.
+    #[test]
+    fn flow_entries_end_at_comments_and_empty_values_at_their_colon() {
+        let text = "m: {name: a # the name\n  }\n";
+        assert_eq!(
+            after_set(text, &["m", "name"], &json!("b")),
+            "m: {name: b # the name\n  }\n",
+            "the comment stays"
+        );
+        let text = "m: {name: a #the name\n  }\n";
+        assert_eq!(
+            after_set(text, &["m", "name"], &json!("b")),
+            "m: {name: b #the name\n  }\n"
+        );
+        let text = "m: {name: # none yet\n  }\n";
+        assert_eq!(
+            after_set(text, &["m", "name"], &json!("b")),
+            "m: {name: b # none yet\n  }\n",
+            "an empty value before a comment"
+        );
+        let text = "m: {a: , b: 1}\n";
+        let edit = remove(&Lines::new(text), &root(text), &keys(&["m", "a"])).unwrap();
+        assert_eq!(apply(text, &edit), "m: {b: 1}\n");
+        let text = "m: {b: 1, a: }\n";
+        let edit = remove(&Lines::new(text), &root(text), &keys(&["m", "a"])).unwrap();
+        assert_eq!(root(&apply(text, &edit)).to_json(), json!({"m": {"b": 1}}));
     }
 
     #[test]
