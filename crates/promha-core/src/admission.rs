@@ -434,6 +434,18 @@ mod tests {
         assert!(
             lookups(cm, &Settings::default()).contains(&("monitoring.coreos.com/v1 Alertmanager".into(), "mon".into()))
         );
+        // A name its dns_sd_configs resolve: the Service is looked up where
+        // that name says, and only there.
+        let dns = cm.replace(
+            "alertmanagers: []",
+            "alertmanagers:\n      - dns_sd_configs: [{names: [alertmanager.alerting.svc], type: A, port: 9093}]",
+        );
+        let services: Vec<String> = lookups(&dns, &Settings::default())
+            .into_iter()
+            .filter(|(kind, _)| kind == "v1 Service")
+            .map(|(_, namespace)| namespace)
+            .collect();
+        assert_eq!(services, ["alerting"]);
         let plain = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\n";
         assert!(lookups(plain, &Settings::default()).is_empty());
         let exempt = settings(json!({"exemptNamespaces": ["mon"]}));
