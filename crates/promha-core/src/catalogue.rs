@@ -251,6 +251,39 @@ mod tests {
         }
     }
 
+    /// `promha settings`: one row per setting, in the catalogue's order, with
+    /// the default a person reads; and the settings written back in full
+    /// (`--format json`) read back as the same settings.
+    #[test]
+    fn settings_are_listed_and_written_back_in_full() {
+        let rows = settings_rows();
+        let keys: Vec<&str> = rows.iter().map(|(key, _, _)| key.as_str()).collect();
+        let declared: Vec<&str> = catalog().settings.iter().map(|s| s.key).collect();
+        assert_eq!(keys, declared);
+        assert!(rows.iter().all(|(_, _, meaning)| !meaning.is_empty()));
+        let (_, default, _) = rows.iter().find(|(key, _, _)| key == "exclude").expect("exclude");
+        assert_eq!(default, "[]");
+        let settings = Settings::from_yaml("exclude: [vendor/**]\nrules: {min-replicas: warning}\n").unwrap();
+        assert_eq!(settings.exclude(), ["vendor/**"]);
+        assert!(Settings::default().exclude().is_empty());
+        let full = settings.to_full_json();
+        let written: Vec<&str> = full
+            .as_object()
+            .expect("an object")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(written, declared, "every setting, defaults filled in");
+        assert_eq!(full["exclude"], json!(["vendor/**"]));
+        assert_eq!(full["rules"], json!({"min-replicas": "warning"}));
+        assert_eq!(
+            Settings::from_json(&full).unwrap().to_full_json(),
+            full,
+            "reads back the same"
+        );
+        assert_eq!(full["minReplicas"], json!(2), "a default filled in");
+    }
+
     /// `promha rules --format json` and the page's catalogue: every rule,
     /// with what the page shows of it.
     #[test]

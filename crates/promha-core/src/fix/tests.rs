@@ -165,3 +165,30 @@ fn a_finding_without_edits_or_not_reported_is_left_with_the_reason() {
         assert_eq!(outcome.report, report);
     }
 }
+
+/// A document with anchors or aliases is not edited as text (an edit could
+/// change every alias's value), but `&` and `*` inside a value are no anchor.
+#[test]
+fn anchors_and_aliases_are_told_from_ampersands_and_stars_in_values() {
+    for line in [
+        "&base",
+        "*base",
+        "defaults: &base",
+        "- *base",
+        "args: [*a, b]",
+        "labels: {a: *x}",
+        "<<: *base # merged",
+    ] {
+        assert!(has_anchor_or_alias(line), "{line}");
+    }
+    for line in [
+        "url: http://a?b=1&c=2",
+        "regex: a*b",
+        "glob: '*.yaml'",
+        "expr: a * 2",
+        "note: x # see &anchor",
+        "",
+    ] {
+        assert!(!has_anchor_or_alias(line), "{line}");
+    }
+}

@@ -318,4 +318,40 @@ spec:
         min_replicas.fix,
         "set alertmanager.alertmanagerSpec.replicas: 2 in the chart's values"
     );
+    // A fix left to the user names the field as a values key.
+    let storage = findings
+        .iter()
+        .find(|f| f.rule == "persistent-storage")
+        .unwrap_or_else(|| panic!("{findings:#?}"));
+    assert_eq!(
+        storage.fix,
+        "set alertmanager.alertmanagerSpec.storage.volumeClaimTemplate.spec.resources.requests.storage in the chart's values (for example 50Gi for Prometheus, 1Gi for Alertmanager)"
+    );
+}
+
+/// Several findings placed on one values file are fixed there one after
+/// another. The rendered input is not rendered again, so a finding the
+/// values already fix (here the PodDisruptionBudget, first in the file) is
+/// still reported and its edit changes nothing: that must not keep the
+/// others from their turn.
+#[test]
+fn every_chart_finding_on_one_values_file_is_fixed_there() {
+    let settings = Settings::from_yaml("antiAffinity: required\n").expect("settings");
+    let values = "prometheus:\n  podDisruptionBudget:\n    enabled: true\n  prometheusSpec:\n    replicas: 2\n";
+    let sources = [
+        Source::text("rendered.yaml", KPS),
+        Source::values("v.yaml", values.as_bytes()),
+    ];
+    let outcome = crate::fix::fix(&sources, &settings, &CheckOptions::default());
+    let [change] = outcome.changes.as_slice() else {
+        panic!("one file changed: {:#?}", outcome.changes);
+    };
+    assert_eq!(change.file, "v.yaml", "the rendered input stays as it is");
+    assert_eq!(
+        change.after,
+        "prometheus:\n  podDisruptionBudget:\n    enabled: true\n  prometheusSpec:\n    replicas: 2\n    podAntiAffinity: hard\nthanosRuler:\n  thanosRulerSpec:\n    replicas: 2\n"
+    );
+    let mut fixed: Vec<&str> = outcome.fixed.iter().map(|f| f.rule).collect();
+    fixed.sort_unstable();
+    assert_eq!(fixed, ["anti-affinity", "min-replicas"]);
 }

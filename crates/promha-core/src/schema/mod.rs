@@ -144,6 +144,40 @@ mod tests {
         assert!(found[1].message.contains("must be a map"), "{}", found[1].message);
     }
 
+    /// YAML's `.inf` and `.nan` are no JSON numbers: the API server cannot
+    /// take them, even in a field of any type (`scrapeInterval` is one that
+    /// promha accepts without reading), which takes 2.0 and 2.5.
+    #[test]
+    fn infinity_and_nan_are_no_value_of_any_field() {
+        for (value, said) in [
+            (".inf", "the number inf"),
+            ("-.inf", "the number -inf"),
+            (".nan", "the number NaN"),
+        ] {
+            let yaml = format!(
+                "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {{name: k}}\nspec:\n  replicas: 2\n  scrapeInterval: {value}\n"
+            );
+            let found = issues(&yaml, false);
+            assert_eq!(found.len(), 1, "{value}: {found:?}");
+            assert_eq!(found[0].path, "spec.scrapeInterval");
+            assert!(
+                found[0].message.ends_with(&format!("but is {said}")),
+                "{}",
+                found[0].message
+            );
+        }
+        let whole = issues(
+            "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {name: k}\nspec:\n  replicas: 2.0\n",
+            false,
+        );
+        assert!(whole.is_empty(), "2.0 is the integer 2: {whole:?}");
+        let fraction = issues(
+            "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {name: k}\nspec:\n  replicas: 2\n  scrapeInterval: 2.5\n",
+            false,
+        );
+        assert!(fraction.is_empty(), "2.5 is a number: {fraction:?}");
+    }
+
     #[test]
     fn unknown_fields_only_when_asked_with_a_suggestion() {
         let yaml = "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {name: k}\nspec:\n  replica: 3\n  retention: 30d\n";
