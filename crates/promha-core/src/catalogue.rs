@@ -235,7 +235,10 @@ mod tests {
         let help = explain(rule);
         assert!(help.starts_with("min-replicas (default severity: error)"), "{help}");
         assert!(help.contains("`minReplicas`"), "{help}");
-        assert!(help.contains(&indent(rule.bad_example.lines().next().unwrap(), "    ")));
+        // The examples are indented as code, their blank lines left empty.
+        let first = rule.bad_example.lines().next().unwrap();
+        assert!(help.contains(&format!("\n    {first}\n")), "{help}");
+        assert!(help.lines().all(|l| !l.trim().is_empty() || l.is_empty()), "{help}");
         assert!(help_markdown(rule).contains("```yaml"));
         let unknown = find_rule("min-replica").unwrap_err();
         assert!(unknown.contains("did you mean 'min-replicas'"), "{unknown}");

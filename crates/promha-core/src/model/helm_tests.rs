@@ -332,8 +332,8 @@ spec:
 /// Several findings placed on one values file are fixed there one after
 /// another. The rendered input is not rendered again, so a finding the
 /// values already fix (here the PodDisruptionBudget, first in the file) is
-/// still reported and its edit changes nothing: that must not keep the
-/// others from their turn.
+/// still reported, with nothing left to change: it is not counted fixed,
+/// and the others are.
 #[test]
 fn every_chart_finding_on_one_values_file_is_fixed_there() {
     let settings = Settings::from_yaml("antiAffinity: required\n").expect("settings");

@@ -509,6 +509,20 @@ mod tests {
         assert_eq!(items[1].position.line, 3);
     }
 
+    /// YAML 1.2's core schema floats: digits on either side of the point
+    /// (`.5`, `1.`), an exponent only after digits; anything else is text.
+    #[test]
+    fn floats_need_a_digit_and_a_whole_exponent() {
+        let docs = read("a: .5\nb: 1.\nc: -.25e1\nd: .\ne: 1e\nf: .e3\ng: 1.5x\n");
+        let d = &docs[0];
+        assert_eq!(d.get("a").unwrap().value, Value::Float(0.5));
+        assert_eq!(d.get("b").unwrap().value, Value::Float(1.0));
+        assert_eq!(d.get("c").unwrap().value, Value::Float(-2.5));
+        for key in ["d", "e", "f", "g"] {
+            assert!(matches!(d.get(key).unwrap().value, Value::String(_)), "{key}");
+        }
+    }
+
     #[test]
     fn core_schema_types() {
         let docs = read("a: 5\nb: \"5\"\nc: true\nd: ~\ne: 1.5\nf: 0x1F\ng: two\nh: !!str 7\ni: 1e3\nj: -3\n");

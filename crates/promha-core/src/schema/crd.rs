@@ -337,4 +337,63 @@ mod tests {
         assert!(found[0].message.contains("CRD from crd.yaml"));
         assert_eq!(found[0].fix, "rename `sise` to `size`");
     }
+
+    /// Each kind of problem the API server would refuse, named by its path
+    /// (list items by index) with what was found and what is allowed;
+    /// unknown fields only when asked for.
+    #[test]
+    fn crd_problems_name_the_path_the_value_and_what_is_allowed() {
+        let crd = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: widgets.example.com}\nspec:\n  group: example.com\n  names: {kind: Widget}\n  versions:\n  - name: v1\n    schema:\n      openAPIV3Schema:\n        type: object\n        properties:\n          spec:\n            type: object\n            properties:\n              size: {type: integer, nullable: true}\n              mode: {type: string, enum: [fast, safe]}\n              ports:\n                type: array\n                items:\n                  type: object\n                  required: [name]\n                  properties:\n                    name: {type: string}\n                    port: {x-kubernetes-int-or-string: true}\n";
+        let crds = crd_schemas(&[Source::text("crd.yaml", crd)]).unwrap();
+        let widget = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec:\n  size: big\n  mode: quick\n  ports:\n  - {port: web, nam: http}\n  - {name: b, port: 8080}\n";
+        let objects = read_text("w.yaml", widget, &ReadLimits::default()).unwrap();
+        let object = Object::identify(0, &objects[0]).unwrap();
+        let found = check_object(&object, true, &crds);
+        let said: Vec<(String, u32, String, String)> = found
+            .iter()
+            .map(|i| (i.path.clone(), i.position.line, i.message.clone(), i.fix.clone()))
+            .collect();
+        let said_by = |path: &str| {
+            said.iter()
+                .find(|s| s.0 == path)
+                .unwrap_or_else(|| panic!("nothing on {path}: {said:#?}"))
+        };
+        assert_eq!(said.len(), 4, "{said:#?}");
+        let at = |line: u32, message: &str, fix: &str| (line, message.to_string(), fix.to_string());
+        let without_path = |s: &(String, u32, String, String)| (s.1, s.2.clone(), s.3.clone());
+        assert_eq!(
+            without_path(said_by("spec.size")),
+            at(
+                5,
+                "`spec.size` must be an integer, but is the string \"big\" (CRD from crd.yaml)",
+                "write `spec.size` as an integer"
+            )
+        );
+        assert_eq!(
+            without_path(said_by("spec.mode")),
+            at(
+                6,
+                "`spec.mode` must be one of fast, safe, but is the string \"quick\" (CRD from crd.yaml)",
+                "set `spec.mode` to one of fast, safe"
+            )
+        );
+        assert_eq!(
+            without_path(said_by("spec.ports[0]")),
+            at(
+                8,
+                "`spec.ports[0].name` is required but missing (CRD from crd.yaml)",
+                "add `name`"
+            )
+        );
+        assert_eq!(said_by("spec.ports[0].nam").3, "rename `nam` to `name`");
+        let quiet: Vec<String> = check_object(&object, false, &crds)
+            .into_iter()
+            .map(|i| i.path)
+            .collect();
+        assert_eq!(
+            quiet,
+            ["spec.size", "spec.mode", "spec.ports[0]"],
+            "no unknown field unless asked"
+        );
+    }
 }
