@@ -446,6 +446,18 @@ mod tests {
             .map(|(_, namespace)| namespace)
             .collect();
         assert_eq!(services, ["alerting"]);
+        // replica-label looks up the workloads that may run it, whatever
+        // the other rules do.
+        let replica_label_only = settings(json!({"rules": {"alertmanagers-complete": "off"}}));
+        let found = lookups(cm, &replica_label_only);
+        assert!(
+            found.contains(&("apps/v1 StatefulSet".into(), "mon".into())),
+            "{found:?}"
+        );
+        assert!(
+            found.contains(&("apps/v1 Deployment".into(), "mon".into())),
+            "{found:?}"
+        );
         let plain = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\n";
         assert!(lookups(plain, &Settings::default()).is_empty());
         let exempt = settings(json!({"exemptNamespaces": ["mon"]}));

@@ -192,3 +192,21 @@ fn anchors_and_aliases_are_told_from_ampersands_and_stars_in_values() {
         assert!(!has_anchor_or_alias(line), "{line}");
     }
 }
+
+/// A document rendered by Helm (`# Source:` above its first key, with no
+/// chart labels promha knows) is not edited: the next render would undo it.
+#[test]
+fn a_document_rendered_by_helm_is_left_for_its_chart() {
+    let text = "---\n# Source: mychart/templates/alertmanager.yaml\napiVersion: monitoring.coreos.com/v1\nkind: Alertmanager\nmetadata: {name: main, namespace: mon}\nspec:\n  replicas: 1\n";
+    let outcome = fix(&[Source::text(FILE, text)], &Settings::default(), &options());
+    assert!(outcome.changes.is_empty(), "{:#?}", outcome.changes);
+    let min = outcome
+        .left
+        .iter()
+        .find(|l| l.finding.rule == "min-replicas")
+        .unwrap_or_else(|| panic!("{:#?}", outcome.left));
+    assert_eq!(
+        min.reason,
+        "the document is rendered by Helm (`# Source:`): change the chart's values instead"
+    );
+}

@@ -198,6 +198,19 @@ mod tests {
     fn empty_files_get_the_key_and_removals_and_appends_read_back() {
         let after = apply_edit("# nothing yet\n", &set(&["server", "replicaCount"], json!(2))).unwrap();
         assert_eq!(after, "# nothing yet\nserver:\n  replicaCount: 2\n");
+        let appended = apply_edit(
+            "# nothing yet\n",
+            &Edit::Append {
+                path: FieldPath::keys(&["server", "env"]),
+                items: vec![json!({"name": "POD_NAME"}).to_string()],
+            },
+        )
+        .unwrap();
+        assert!(appended.starts_with("# nothing yet\n"), "{appended}");
+        assert_eq!(
+            read_root(&appended).unwrap().to_json(),
+            json!({"server": {"env": [{"name": "POD_NAME"}]}})
+        );
         let text = "server:\n  env:\n  - name: A\n    value: b\n  global:\n    external_labels:\n      x: y\n";
         let appended = apply_edit(
             text,

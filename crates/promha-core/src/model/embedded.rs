@@ -235,6 +235,22 @@ mod tests {
         );
     }
 
+    /// Only the core group's ConfigMaps and Secrets hold configs: another
+    /// kind's `data`, or a CRD's kind named ConfigMap, is not read.
+    #[test]
+    fn only_core_configmaps_and_secrets_hold_configs() {
+        let data = "data:\n  prometheus.yml: |\n    scrape_configs: []\n";
+        let of = |api_version: &str, kind: &str| {
+            configs(&format!(
+                "apiVersion: {api_version}\nkind: {kind}\nmetadata: {{name: c}}\n{data}"
+            ))
+            .len()
+        };
+        assert_eq!(of("v1", "ConfigMap"), 1);
+        assert_eq!(of("v1", "Endpoints"), 0);
+        assert_eq!(of("example.com/v1", "ConfigMap"), 0);
+    }
+
     #[test]
     fn a_prometheus_yml_that_cannot_be_read_is_an_error() {
         let broken = configs(

@@ -217,11 +217,31 @@ pub fn varies_per_pod(value: &Node) -> bool {
 mod env_tests {
     use super::*;
 
+    /// A Secret's key names a config file: prometheus.yml, or any YAML file.
+    #[test]
+    fn secret_keys_that_may_hold_a_config() {
+        for key in [
+            "prometheus.yml",
+            "prometheus-elector.yaml",
+            "additional-scrape.yaml",
+            "p.yml",
+        ] {
+            assert!(may_hold_config_in_secret(key), "{key}");
+        }
+        for key in ["token", "ca.crt", "prometheus.yml.bak"] {
+            assert!(!may_hold_config_in_secret(key), "{key}");
+        }
+    }
+
     #[test]
     fn references_as_prometheus_and_kubernetes_read_them() {
         let refs = env_references("${POD_NAME}-$HOSTNAME-$(NODE)-$$-${unclosed");
         assert_eq!(refs.expanded, ["POD_NAME", "HOSTNAME"]);
         assert_eq!(refs.kubernetes_style, ["NODE"]);
         assert_eq!(env_references("prometheus-0"), EnvReferences::default());
+        // Go's os.Expand reads `$$` as the variable `$` (Prometheus writes a `$`),
+        // so the name after it is text.
+        assert!(env_references("$$POD_NAME").expanded.is_empty());
+        assert_eq!(env_references("$$$POD_NAME").expanded, ["POD_NAME"]);
     }
 }
