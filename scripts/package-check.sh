@@ -8,6 +8,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# cargo extracts the packaged promha-core from its local overlay registry
+# into the registry's source cache, and on a reused machine takes an earlier
+# extraction of the same version (0.1.0) as it is: the packaged promha would
+# then build against a stale core. Drop those extractions first.
+# Its build in the target directory is stale too: cargo takes a registry
+# crate of a known version as unchanged.
+rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/promha-core-*
+target=${CARGO_TARGET_DIR:-target}
+rm -rf "$target"/debug/.fingerprint/promha-core-* "$target"/debug/deps/libpromha_core-* "$target"/debug/deps/promha_core-*
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 # --allow-dirty: check the working tree as it is, committed or not.
