@@ -40,7 +40,7 @@ pub fn validate(payload: &[u8], cluster: &dyn Cluster) -> ValidationResponse {
     let object = match request.take("object") {
         None => return accept(Vec::new()),
         Some(object) if object.as_map().is_some() => with_type_from_request(object, request),
-        Some(object) if object.json_type() == "null" => return accept(Vec::new()),
+        Some(object) if object.is_null() => return accept(Vec::new()),
         Some(other) => {
             return reject(
                 format!(

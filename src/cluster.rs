@@ -41,7 +41,7 @@ pub fn items_of(answer: &[u8]) -> Result<Vec<Node>, String> {
     match list.take("items") {
         Some(items) => match items.into_seq() {
             Ok(items) => Ok(items),
-            Err(items) if items.json_type() == "null" => Ok(Vec::new()),
+            Err(items) if items.is_null() => Ok(Vec::new()),
             Err(_) => Err("list answer's items is not a list".to_string()),
         },
         None => Ok(Vec::new()),

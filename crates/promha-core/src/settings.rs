@@ -532,14 +532,16 @@ fn show(value: &Json) -> String {
 
 /// "a string", "a list", … for messages about JSON values of the wrong type.
 pub fn json_type(value: &Json) -> &'static str {
+    use crate::read::JsonKind;
     match value {
-        Json::Null => "null",
-        Json::Bool(_) => "a boolean",
-        Json::Number(_) => "a number",
-        Json::String(_) => "a string",
-        Json::Array(_) => "a list",
-        Json::Object(_) => "a map",
+        Json::Null => JsonKind::Null,
+        Json::Bool(_) => JsonKind::Boolean,
+        Json::Number(_) => JsonKind::Number,
+        Json::String(_) => JsonKind::String,
+        Json::Array(_) => JsonKind::List,
+        Json::Object(_) => JsonKind::Map,
     }
+    .phrase()
 }
 
 /// A Kubernetes label key: an optional DNS-subdomain prefix and a name.

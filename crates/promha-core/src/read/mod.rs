@@ -12,6 +12,7 @@ mod split;
 mod yaml;
 
 pub use json::node_from_json_slice;
+pub(crate) use node::JsonKind;
 pub use node::{BlockOrigin, Entry, Node, Position, Value};
 pub use prefilter::Interest;
 pub use yaml::{ReadError, ReadLimits, read_documents, read_documents_within};

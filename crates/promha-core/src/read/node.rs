@@ -126,16 +126,17 @@ impl Node {
         }
     }
 
-    /// What kind of JSON value this is, as messages say it (see [`crate::json_type`]).
+    /// What kind of JSON value this is, as messages say it (as [`crate::json_type`] does).
     pub fn json_type(&self) -> &'static str {
         match &self.value {
-            Value::Null => "null",
-            Value::Bool(_) => "a boolean",
-            Value::Int(_) | Value::Float(_) => "a number",
-            Value::String(_) => "a string",
-            Value::Seq(_) => "a list",
-            Value::Map(_) => "a map",
+            Value::Null => JsonKind::Null,
+            Value::Bool(_) => JsonKind::Boolean,
+            Value::Int(_) | Value::Float(_) => JsonKind::Number,
+            Value::String(_) => JsonKind::String,
+            Value::Seq(_) => JsonKind::List,
+            Value::Map(_) => JsonKind::Map,
         }
+        .phrase()
     }
 
     /// Follows map keys; `None` as soon as one is missing or not a map.
@@ -347,5 +348,30 @@ mod tests {
             Node::new(Value::String("two".into()), Position::UNKNOWN).describe(),
             "the string \"two\""
         );
+    }
+}
+
+/// The kinds of JSON value, for messages about a value of the wrong kind,
+/// whether it was read as JSON or into promha's document tree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum JsonKind {
+    Null,
+    Boolean,
+    Number,
+    String,
+    List,
+    Map,
+}
+
+impl JsonKind {
+    pub(crate) fn phrase(self) -> &'static str {
+        match self {
+            JsonKind::Null => "null",
+            JsonKind::Boolean => "a boolean",
+            JsonKind::Number => "a number",
+            JsonKind::String => "a string",
+            JsonKind::List => "a list",
+            JsonKind::Map => "a map",
+        }
     }
 }
