@@ -316,6 +316,31 @@ impl Node {
     }
 }
 
+/// The kinds of JSON value, for messages about a value of the wrong kind,
+/// whether it was read as JSON or into promha's document tree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum JsonKind {
+    Null,
+    Boolean,
+    Number,
+    String,
+    List,
+    Map,
+}
+
+impl JsonKind {
+    pub(crate) fn phrase(self) -> &'static str {
+        match self {
+            JsonKind::Null => "null",
+            JsonKind::Boolean => "a boolean",
+            JsonKind::Number => "a number",
+            JsonKind::String => "a string",
+            JsonKind::List => "a list",
+            JsonKind::Map => "a map",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -348,30 +373,5 @@ mod tests {
             Node::new(Value::String("two".into()), Position::UNKNOWN).describe(),
             "the string \"two\""
         );
-    }
-}
-
-/// The kinds of JSON value, for messages about a value of the wrong kind,
-/// whether it was read as JSON or into promha's document tree.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum JsonKind {
-    Null,
-    Boolean,
-    Number,
-    String,
-    List,
-    Map,
-}
-
-impl JsonKind {
-    pub(crate) fn phrase(self) -> &'static str {
-        match self {
-            JsonKind::Null => "null",
-            JsonKind::Boolean => "a boolean",
-            JsonKind::Number => "a number",
-            JsonKind::String => "a string",
-            JsonKind::List => "a list",
-            JsonKind::Map => "a map",
-        }
     }
 }
