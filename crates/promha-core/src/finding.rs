@@ -307,3 +307,33 @@ impl Finding {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::read::Source;
+    use crate::scope::CheckOptions;
+    use crate::settings::Settings;
+
+    /// Admission shows each finding on one line: rule, message, then the fix when there is one.
+    #[test]
+    fn one_line_is_rule_message_and_fix() {
+        let text = "apiVersion: monitoring.coreos.com/v1\nkind: Alertmanager\nmetadata: {name: main, namespace: mon}\nspec: {replicas: 1}\n";
+        let report = crate::check::lint(
+            &[Source::text("a.yaml", text)],
+            &Settings::default(),
+            &CheckOptions::default(),
+        );
+        let mut finding = report
+            .findings
+            .into_iter()
+            .find(|f| f.rule == "min-replicas")
+            .expect("min-replicas");
+        assert!(!finding.fix.is_empty());
+        assert_eq!(
+            finding.one_line(),
+            format!("min-replicas: {} Fix: {}", finding.message, finding.fix)
+        );
+        finding.fix.clear();
+        assert_eq!(finding.one_line(), format!("min-replicas: {}", finding.message));
+    }
+}

@@ -346,17 +346,17 @@ fn apply_edit(text: &str, finding: &Finding, edit: &Edit) -> Result<String, Stri
             }
         }
         Edit::Set { path, value } => {
-            let (root, column) = target(root, path)?;
-            text::set(&lines, &root, column, &path.steps, &parse(value)?)?
+            let root = target(root, path)?;
+            text::set(&lines, &root, &path.steps, &parse(value)?)?
         }
         Edit::Remove { path } => {
-            let (root, _) = target(root, path)?;
+            let root = target(root, path)?;
             text::remove(&lines, &root, &path.steps)?
         }
         Edit::Append { path, items } => {
-            let (root, column) = target(root, path)?;
+            let root = target(root, path)?;
             let items: Vec<Json> = items.iter().map(|i| parse(i)).collect::<Result<_, _>>()?;
-            text::append(&lines, &root, column, &path.steps, &items)?
+            text::append(&lines, &root, &path.steps, &items)?
         }
     };
     let after = format!(
@@ -369,16 +369,12 @@ fn apply_edit(text: &str, finding: &Finding, edit: &Edit) -> Result<String, Stri
     Ok(after)
 }
 
-/// The tree an edit's path starts at, and the column its top fields sit at:
-/// the document, or the config in one of its `data` values (read from the
-/// literal block scalar, with positions in the file).
-fn target(root: &Node, path: &FieldPath) -> Result<(Node, usize), String> {
+/// The tree an edit's path starts at: the document, or the config in one
+/// of its `data` values (read from the literal block scalar, with positions
+/// in the file).
+fn target(root: &Node, path: &FieldPath) -> Result<Node, String> {
     let Some(key) = &path.within else {
-        let column = root
-            .as_map()
-            .and_then(|e| e.first())
-            .map_or(0, |e| e.value.position.column.saturating_sub(1) as usize);
-        return Ok((root.clone(), column));
+        return Ok(root.clone());
     };
     if root.get("kind").and_then(Node::as_str) == Some("Secret") && root.path(&["data", key]).is_some() {
         return Err("the config is base64 in a Secret's data".to_string());
@@ -395,7 +391,7 @@ fn target(root: &Node, path: &FieldPath) -> Result<(Node, usize), String> {
     if documents.len() != 1 {
         return Err(format!("data[{key}] holds more than one document"));
     }
-    Ok((documents.remove(0), origin.indent as usize))
+    Ok(documents.remove(0))
 }
 
 /// The edited file parses, and reads back as the original with exactly the
@@ -422,8 +418,8 @@ fn verify(before: &str, after: &str, finding: &Finding, edit: &Edit) -> Result<(
                     .zip(&new_json)
                     .enumerate()
                     .all(|(i, (o, n))| i == index || o == n);
-            let (old_tree, _) = target(old_root, path)?;
-            let (new_tree, _) = target(new_root, path)?;
+            let old_tree = target(old_root, path)?;
+            let new_tree = target(new_root, path)?;
             let mut expected = old_tree.to_json();
             apply_to_json(&mut expected, &path.steps, edit)?;
             let outside_kept = match &path.within {

@@ -328,41 +328,22 @@ fn walk<'n>(root: &'n Node, steps: &[Step]) -> (usize, &'n Node) {
     (steps.len(), node)
 }
 
-/// The column children of a map at `parent` are written at, and the line
-/// after which a new child goes.
-fn children_of(
-    lines: &Lines<'_>,
-    parent: &Node,
-    parent_field: Option<&Field<'_>>,
-    root_column: usize,
-) -> Result<(usize, usize), String> {
+/// The column the children of a non-empty map at `parent` are written at,
+/// and the line after which a new child goes. (An empty map is written
+/// again whole by the caller.)
+fn children_of(lines: &Lines<'_>, parent: &Node) -> Result<(usize, usize), String> {
     let entries = parent.as_map().ok_or("the field to add to is not a map")?;
-    let column = match (entries.first(), parent_field) {
-        (Some(first), _) => field(lines, first.value.position, false)?.column,
-        (None, Some(f)) => f.column + 2,
-        (None, None) => root_column,
+    let (Some(first), Some(last)) = (entries.first(), entries.last()) else {
+        return Err("the document is empty".to_string());
     };
-    let last_line = match (entries.last(), parent_field) {
-        (Some(last), _) => {
-            let f = field(lines, last.value.position, false)?;
-            lines.block_end(f.line, f.column, true)
-        }
-        (None, Some(f)) => f.line,
-        (None, None) => return Err("the document is empty".to_string()),
-    };
-    Ok((column, last_line))
+    let column = field(lines, first.value.position, false)?.column;
+    let last = field(lines, last.value.position, false)?;
+    Ok((column, lines.block_end(last.line, last.column, true)))
 }
 
-/// Sets the value at `steps` (from `root`, whose children sit at
-/// `root_column`), creating missing maps. `end_line` bounds the region
+/// Sets the value at `steps` (from `root`), creating missing maps. `end_line` bounds the region
 /// (the document's or block scalar's last line).
-pub fn set(
-    lines: &Lines<'_>,
-    root: &Node,
-    root_column: usize,
-    steps: &[Step],
-    value: &Json,
-) -> Result<TextEdit, String> {
+pub fn set(lines: &Lines<'_>, root: &Node, steps: &[Step], value: &Json) -> Result<TextEdit, String> {
     let (found, node) = walk(root, steps);
     if found == steps.len() {
         let is_item = matches!(steps.last(), Some(Step::Index(_)));
@@ -500,7 +481,7 @@ pub fn set(
             Ok(replace_lines(lines, f.line, f.line, &out))
         }
         _ => {
-            let (column, after) = children_of(lines, node, parent_field.as_ref(), root_column)?;
+            let (column, after) = children_of(lines, node)?;
             let mut out = Vec::new();
             render::entry(keys[0], &value, column, &mut out);
             Ok(insert_after(lines, after, &out))
@@ -580,16 +561,10 @@ fn remove_in_flow(lines: &Lines<'_>, f: &Field<'_>) -> Result<TextEdit, String> 
 }
 
 /// Appends items to the block list at `steps`, creating it when missing.
-pub fn append(
-    lines: &Lines<'_>,
-    root: &Node,
-    root_column: usize,
-    steps: &[Step],
-    items: &[Json],
-) -> Result<TextEdit, String> {
+pub fn append(lines: &Lines<'_>, root: &Node, steps: &[Step], items: &[Json]) -> Result<TextEdit, String> {
     let (found, node) = walk(root, steps);
     if found < steps.len() {
-        return set(lines, root, root_column, steps, &Json::Array(items.to_vec()));
+        return set(lines, root, steps, &Json::Array(items.to_vec()));
     }
     let Value::Seq(existing) = &node.value else {
         return Err("the field to append to is not a list".to_string());
@@ -602,7 +577,7 @@ pub fn append(
         return insert_in_flow(lines, f.inline_at, &items).map_err(|e| format!("line {}: {e}", f.line));
     }
     if existing.is_empty() {
-        return set(lines, root, root_column, steps, &Json::Array(items.to_vec()));
+        return set(lines, root, steps, &Json::Array(items.to_vec()));
     }
     if !f.inline.is_empty() {
         return Err(format!("line {}: the list is not written as a list", f.line));
@@ -679,7 +654,7 @@ mod tests {
 
     /// The text after setting `path` to `value` in its first document.
     fn after_set(text: &str, path: &[&str], value: &Json) -> String {
-        let edit = set(&Lines::new(text), &root(text), 0, &keys(path), value).unwrap();
+        let edit = set(&Lines::new(text), &root(text), &keys(path), value).unwrap();
         apply(text, &edit)
     }
 
@@ -733,7 +708,7 @@ mod tests {
             "flow stays flow"
         );
         let text = "a: {}\n";
-        let edit = set(&Lines::new(text), &root(text), 0, &keys(&["a"]), &json!({"b": [1]})).unwrap();
+        let edit = set(&Lines::new(text), &root(text), &keys(&["a"]), &json!({"b": [1]})).unwrap();
         assert_eq!(apply(text, &edit), "a:\n  b:\n  - 1\n", "an empty map is no style");
     }
 
@@ -758,27 +733,13 @@ mod tests {
     #[test]
     fn items_are_appended_at_the_lists_indentation() {
         let text = "c:\n  args:\n  - --a\n  - --b # last\n  image: x\n";
-        let edit = append(
-            &Lines::new(text),
-            &root(text),
-            0,
-            &keys(&["c", "args"]),
-            &[json!("--c")],
-        )
-        .unwrap();
+        let edit = append(&Lines::new(text), &root(text), &keys(&["c", "args"]), &[json!("--c")]).unwrap();
         assert_eq!(
             apply(text, &edit),
             "c:\n  args:\n  - --a\n  - --b # last\n  - --c\n  image: x\n"
         );
         let text = "c:\n  image: x";
-        let edit = append(
-            &Lines::new(text),
-            &root(text),
-            0,
-            &keys(&["c", "args"]),
-            &[json!("--c")],
-        )
-        .unwrap();
+        let edit = append(&Lines::new(text), &root(text), &keys(&["c", "args"]), &[json!("--c")]).unwrap();
         assert_eq!(apply(text, &edit), "c:\n  image: x\n  args:\n  - --c\n");
     }
 
@@ -793,7 +754,6 @@ mod tests {
         let edit = append(
             &Lines::new(text),
             &root(text),
-            0,
             &keys(&["c", "args"]),
             &[json!("--d"), json!("a,b")],
         )
@@ -806,13 +766,12 @@ mod tests {
         let text = "m: {name: a, namespace: b}\n";
         let edit = remove(&Lines::new(text), &root(text), &keys(&["m", "namespace"])).unwrap();
         assert_eq!(apply(text, &edit), "m: {name: a}\n");
-        let edit = set(&Lines::new(text), &root(text), 0, &keys(&["m", "name"]), &json!("x y")).unwrap();
+        let edit = set(&Lines::new(text), &root(text), &keys(&["m", "name"]), &json!("x y")).unwrap();
         assert_eq!(apply(text, &edit), "m: {name: x y, namespace: b}\n");
         let text = "l: [{a: 1}, {b: {}}]\n";
         let edit = set(
             &Lines::new(text),
             &root(text),
-            0,
             &[
                 Step::Key("l".into()),
                 Step::Index(1),
@@ -826,20 +785,19 @@ mod tests {
         let edit = set(
             &Lines::new(text),
             &root(text),
-            0,
             &[Step::Key("l".into()), Step::Index(0), Step::Key("z".into())],
             &json!("w"),
         )
         .unwrap();
         assert_eq!(apply(text, &edit), "l: [{a: 1, z: w}, {b: {}}]\n");
         let text = "spec: {replicas: 3} # three\nb: 1\n";
-        let edit = set(&Lines::new(text), &root(text), 0, &keys(&["spec", "x", "k"]), &json!(1)).unwrap();
+        let edit = set(&Lines::new(text), &root(text), &keys(&["spec", "x", "k"]), &json!(1)).unwrap();
         assert_eq!(
             apply(text, &edit),
             "spec: # three\n  replicas: 3\n  x:\n    k: 1\nb: 1\n"
         );
         let text = "spec: {a: [1,\n  2]}\n";
-        assert!(set(&Lines::new(text), &root(text), 0, &keys(&["spec", "b"]), &json!(1)).is_err());
+        assert!(set(&Lines::new(text), &root(text), &keys(&["spec", "b"]), &json!(1)).is_err());
     }
 
     /// In a flow collection, a value ends at `,` `}` `]` or at a comment,
@@ -877,7 +835,6 @@ mod tests {
         let edit = set(
             &Lines::new(text),
             &root(text),
-            0,
             &[Step::Key("c".into()), Step::Index(0), Step::Key("args".into())],
             &json!(["--a"]),
         )
@@ -887,7 +844,7 @@ mod tests {
             "c:\n- name: a\n  image: x\n  args:\n  - --a\n- name: b\n"
         );
         let text = "args:\n  - query\n  - |\n    --sd=a\n    b\nnext: 1\n";
-        let edit = append(&Lines::new(text), &root(text), 0, &keys(&["args"]), &[json!("--x")]).unwrap();
+        let edit = append(&Lines::new(text), &root(text), &keys(&["args"]), &[json!("--x")]).unwrap();
         assert_eq!(
             apply(text, &edit),
             "args:\n  - query\n  - |\n    --sd=a\n    b\n  - --x\nnext: 1\n"
@@ -897,7 +854,7 @@ mod tests {
     #[test]
     fn crlf_files_get_crlf_lines() {
         let text = "spec:\r\n  a: 1\r\n";
-        let edit = set(&Lines::new(text), &root(text), 0, &keys(&["spec", "b"]), &json!(2)).unwrap();
+        let edit = set(&Lines::new(text), &root(text), &keys(&["spec", "b"]), &json!(2)).unwrap();
         assert_eq!(apply(text, &edit), "spec:\r\n  a: 1\r\n  b: 2\r\n");
     }
 }

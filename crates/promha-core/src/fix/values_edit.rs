@@ -77,19 +77,15 @@ fn apply_edit(text: &str, edit: &Edit) -> Result<String, String> {
         };
         append_block(&lines, text, &path.steps, value)?
     } else {
-        let column = root
-            .as_map()
-            .and_then(|e| e.first())
-            .map_or(0, |e| e.value.position.column.saturating_sub(1) as usize);
         if root.as_map().is_some_and(<[_]>::is_empty) {
             return Err("the values file is written as `{}`: write its keys in block style".to_string());
         }
         match edit {
-            Edit::Set { value, .. } => text::set(&lines, &root, column, &path.steps, &parse(value)?)?,
+            Edit::Set { value, .. } => text::set(&lines, &root, &path.steps, &parse(value)?)?,
             Edit::Remove { .. } => text::remove(&lines, &root, &path.steps)?,
             Edit::Append { items, .. } => {
                 let items: Vec<Json> = items.iter().map(|i| parse(i)).collect::<Result<_, _>>()?;
-                text::append(&lines, &root, column, &path.steps, &items)?
+                text::append(&lines, &root, &path.steps, &items)?
             }
             Edit::AddDocument { .. } => return Err("a values change adds no document".to_string()),
         }

@@ -222,6 +222,24 @@ mod tests {
         assert_eq!(image_major_version("prom/prometheus:latest"), None);
     }
 
+    /// A flag written without a value, followed by another flag, has an
+    /// empty value: the next flag is not taken as its value.
+    #[test]
+    fn a_flag_without_a_value_does_not_take_the_next_flag() {
+        let docs = read_documents(
+            "c: {args: [--web.route-prefix, --enable-feature, --web.listen-address=:9090, --web.route-prefix, /p]}\n",
+            &ReadLimits::default(),
+        )
+        .unwrap();
+        let words = command_line(docs[0].get("c").unwrap());
+        let values: Vec<&str> = flag_values(&words, "--web.route-prefix")
+            .iter()
+            .map(|(v, _)| *v)
+            .collect();
+        assert_eq!(values, ["", "/p"]);
+        assert!(enabled_features(&words).is_empty());
+    }
+
     #[test]
     fn hosts_replaced_in_addresses() {
         assert_eq!(

@@ -100,6 +100,16 @@ fn values_files_decide_in_helm_order_and_the_finding_follows_the_deciding_one() 
         min.fix,
         "set server.replicaCount: 2 in base.yaml and set server.statefulSet.enabled: true in prod.yaml"
     );
+    // Both changes in one file: the file is named once.
+    let found = findings(&[
+        Source::text("rendered.yaml", SERVER),
+        Source::values("base.yaml", base.as_bytes()),
+    ]);
+    let min = found.iter().find(|f| f.rule == "min-replicas").expect("min-replicas");
+    assert_eq!(
+        min.fix,
+        "set server.replicaCount: 2 and set server.statefulSet.enabled: true in base.yaml"
+    );
     let later = "server:\n  replicaCount: 3\n";
     let found = findings(&[
         Source::text("rendered.yaml", SERVER),
@@ -354,4 +364,129 @@ fn every_chart_finding_on_one_values_file_is_fixed_there() {
     let mut fixed: Vec<&str> = outcome.fixed.iter().map(|f| f.rule).collect();
     fixed.sort_unstable();
     assert_eq!(fixed, ["anti-affinity", "min-replicas"]);
+}
+
+const AM_CHART: &str = r#"---
+# Source: alertmanager/templates/statefulset.yaml
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: am-alertmanager
+  namespace: monitoring
+  labels:
+    helm.sh/chart: alertmanager-1.42.0
+    app.kubernetes.io/name: alertmanager
+    app.kubernetes.io/instance: am
+    app.kubernetes.io/version: v0.34.0
+spec:
+  replicas: 2
+  serviceName: am-alertmanager-headless
+  selector:
+    matchLabels:
+      app.kubernetes.io/name: alertmanager
+      app.kubernetes.io/instance: am
+  template:
+    metadata:
+      labels:
+        app.kubernetes.io/name: alertmanager
+        app.kubernetes.io/instance: am
+    spec:
+      affinity:
+        podAntiAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+            - topologyKey: kubernetes.io/arch
+              labelSelector:
+                matchExpressions:
+                  - {key: app.kubernetes.io/name, operator: In, values: [alertmanager]}
+      containers:
+        - name: alertmanager
+          image: "quay.io/prometheus/alertmanager:v0.34.0"
+          args:
+            - --storage.path=/alertmanager
+            - --cluster.peer=am-alertmanager-0.am-alertmanager-headless:9094
+            - --cluster.peer=am-alertmanager-1.am-alertmanager-headless:9094
+"#;
+
+/// The alertmanager chart's StatefulSet: its pod spec is under
+/// `spec.template`, its budget is a spec map, and a topology key on the
+/// chart's own term is its topology key value; a term the user wrote (from
+/// the affinity value) is fixed in the rendered object's terms instead.
+#[test]
+fn an_alertmanager_chart_statefulset_is_fixed_in_its_values() {
+    let found = findings(&[Source::text("rendered.yaml", AM_CHART)]);
+    let fix_of = |found: &[crate::finding::Finding], rule: &str| {
+        found
+            .iter()
+            .find(|f| f.rule == rule)
+            .map(|f| f.fix.clone())
+            .unwrap_or_else(|| panic!("no {rule}: {found:#?}"))
+    };
+    assert_eq!(
+        fix_of(&found, "pod-disruption-budget"),
+        "set podDisruptionBudget: {maxUnavailable: 1} in the chart's values"
+    );
+    assert_eq!(
+        fix_of(&found, "anti-affinity"),
+        "set podAntiAffinityTopologyKey: kubernetes.io/hostname in the chart's values"
+    );
+    // The same term with a matchLabels selector is not the chart's.
+    let own = AM_CHART.replace(
+        "                matchExpressions:\n                  - {key: app.kubernetes.io/name, operator: In, values: [alertmanager]}\n",
+        "                matchLabels: {app.kubernetes.io/name: alertmanager}\n",
+    );
+    assert_ne!(own, AM_CHART);
+    let anti = fix_of(&findings(&[Source::text("rendered.yaml", &own)]), "anti-affinity");
+    assert!(!anti.contains("podAntiAffinityTopologyKey"), "{anti}");
+    // Nor is a preferred term of weight 50: the chart's soft term weighs 100.
+    let soft = |weight: u32| {
+        AM_CHART
+            .replace(
+                "          requiredDuringSchedulingIgnoredDuringExecution:\n            - topologyKey: kubernetes.io/arch\n              labelSelector:\n                matchExpressions:\n                  - ",
+                &format!("          preferredDuringSchedulingIgnoredDuringExecution:\n            - weight: {weight}\n              podAffinityTerm:\n                topologyKey: kubernetes.io/arch\n                labelSelector:\n                  matchExpressions:\n                    - "),
+            )
+    };
+    assert_ne!(soft(100), AM_CHART);
+    let chart_soft = fix_of(&findings(&[Source::text("rendered.yaml", &soft(100))]), "anti-affinity");
+    assert_eq!(
+        chart_soft,
+        "set podAntiAffinityTopologyKey: kubernetes.io/hostname in the chart's values"
+    );
+    let user_soft = fix_of(&findings(&[Source::text("rendered.yaml", &soft(50))]), "anti-affinity");
+    assert!(!user_soft.contains("podAntiAffinityTopologyKey"), "{user_soft}");
+}
+
+/// kube-prometheus-stack's Service in front of the Prometheus replicas is
+/// the one labelled `app: <name>-prometheus` that selects by the operator's
+/// name label; its other Services are not that component.
+#[test]
+fn the_kube_prometheus_stack_prometheus_service_is_recognised() {
+    let component_of = |app: &str, selector: &str| {
+        let text = format!(
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n  labels: {{app: {app}, chart: kube-prometheus-stack-79.0.0}}\nspec:\n  selector: {selector}\n"
+        );
+        let docs = crate::read::read_text("s.yaml", &text, &ReadLimits::default()).expect("reads");
+        let object = Object::identify(0, &docs[0]).expect("an object");
+        recognise(&object).expect("the chart").component
+    };
+    let operator_selector = "{app.kubernetes.io/name: prometheus, operator.prometheus.io/name: kps-prometheus}";
+    assert_eq!(
+        component_of("kube-prometheus-stack-prometheus", operator_selector),
+        Some(PrometheusService)
+    );
+    // The Alertmanager's Service selects by the operator's label too.
+    assert_eq!(
+        component_of(
+            "kube-prometheus-stack-alertmanager",
+            "{app.kubernetes.io/name: alertmanager, operator.prometheus.io/name: kps-alertmanager}"
+        ),
+        None
+    );
+    // A Service of one replica selects its pod by name.
+    assert_eq!(
+        component_of(
+            "kube-prometheus-stack-prometheus",
+            "{statefulset.kubernetes.io/pod-name: prometheus-kps-prometheus-0}"
+        ),
+        None
+    );
 }

@@ -336,6 +336,11 @@ mod tests {
             "{HEAD}  ownerReferences:\n  - {{apiVersion: v1, kind: Node, name: n1}}\n  - {{apiVersion: apps/v1, kind: StatefulSet, name: am, controller: true}}\n"
         );
         assert_eq!(pod(&not_controller).0, Controller::StatefulSet("am".into()));
+        // A StatefulSet of another API group (OpenKruise's, say) is not the apps one.
+        let other_group = sts.replace("apps/v1", "apps.kruise.io/v1beta1");
+        assert_eq!(pod(&other_group).0, Controller::Other);
+        let unnamed = sts.replace("name: prometheus-k8s", "name: ''");
+        assert_eq!(pod(&unnamed).0, Controller::Other);
     }
 
     #[test]

@@ -243,5 +243,11 @@ mod env_tests {
         // so the name after it is text.
         assert!(env_references("$$POD_NAME").expanded.is_empty());
         assert_eq!(env_references("$$$POD_NAME").expanded, ["POD_NAME"]);
+        // After a reference the reading goes on right behind it.
+        assert_eq!(env_references("ab$(B)$(C)").kubernetes_style, ["B", "C"]);
+        assert_eq!(env_references("ab${B}${C}").expanded, ["B", "C"]);
+        // An unclosed `$(` or `${` is text: what follows it is still read.
+        assert_eq!(env_references("abc$(${B}").expanded, ["B"]);
+        assert_eq!(env_references("abc${$(B)").kubernetes_style, ["B"]);
     }
 }

@@ -446,4 +446,12 @@ mod tests {
             assert!(looks_well_formed(text), "{text:?}");
         }
     }
+
+    /// In a single-quoted scalar a backslash is only a character: `'C:\q'`
+    /// is well formed, though `\q` is no escape in a double-quoted one.
+    #[test]
+    fn backslashes_escape_only_in_double_quotes() {
+        assert!(looks_well_formed("kind: ConfigMap\ndata:\n  path: 'C:\\qdir\\x'\n"));
+        assert!(!looks_well_formed("kind: ConfigMap\ndata:\n  path: \"C:\\qdir\"\n"));
+    }
 }
