@@ -458,6 +458,15 @@ mod tests {
             found.contains(&("apps/v1 Deployment".into(), "mon".into())),
             "{found:?}"
         );
+        // elector-leader-only looks up the StatefulSet running an elector
+        // config, for its lease duration.
+        let elector = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: e, namespace: elect}\ndata:\n  prometheus-elector.yaml: |\n    follower: {}\n    leader:\n      alerting: {alertmanagers: []}\n";
+        let elector_only = settings(json!({"rules": {"alertmanagers-complete": "off", "replica-label": "off"}}));
+        let found = lookups(elector, &elector_only);
+        assert!(
+            found.contains(&("apps/v1 StatefulSet".into(), "elect".into())),
+            "{found:?}"
+        );
         let plain = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\n";
         assert!(lookups(plain, &Settings::default()).is_empty());
         let exempt = settings(json!({"exemptNamespaces": ["mon"]}));

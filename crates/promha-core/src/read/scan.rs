@@ -447,6 +447,18 @@ mod tests {
         }
     }
 
+    /// A line of only spaces and tabs is blank, wherever it is; `- ` in a
+    /// flow is a block sequence's item, which a flow may not hold.
+    #[test]
+    fn blank_lines_with_tabs_and_dashes_in_flows() {
+        let blank_with_tab = "kind: ConfigMap\ndata:\n  a: x\n \t\n  b: y\n";
+        assert!(crate::read::read_documents(blank_with_tab, &crate::read::ReadLimits::default()).is_ok());
+        assert!(looks_well_formed(blank_with_tab));
+        let dash_in_flow = "kind: ConfigMap\ndata: {a: [- b]}\n";
+        assert!(crate::read::read_documents(dash_in_flow, &crate::read::ReadLimits::default()).is_err());
+        assert!(!looks_well_formed(dash_in_flow));
+    }
+
     /// In a single-quoted scalar a backslash is only a character: `'C:\q'`
     /// is well formed, though `\q` is no escape in a double-quoted one.
     #[test]
