@@ -165,11 +165,12 @@ fuzz-ci:
 	FUZZ_SECONDS=15 FUZZ_SKIP_MISSING=1 scripts/fuzz.sh
 
 ## mutants: how many of promha-core's mutants its own tests catch (cargo-mutants; long: not in `make test`)
-# SHARD=k/n runs the k-th of n slices (e.g. SHARD=0/5 for a fifth).
+# SHARD=k/n runs every n-th mutant from the k-th (e.g. SHARD=0/5 for a fifth,
+# spread over every file, so a shard is a fair sample of the whole).
 SHARD ?= 0/1
 mutants:
 	@command -v cargo-mutants >/dev/null || cargo install --locked cargo-mutants
-	$(CARGO) mutants -p promha-core --shard $(SHARD) --timeout 300 --output $(CARGO_TARGET_DIR)/mutants
+	$(CARGO) mutants -p promha-core --sharding round-robin --shard $(SHARD) --timeout 300 --output $(CARGO_TARGET_DIR)/mutants
 
 ## readme: regenerate README.md's rule and settings tables and schema/promha.schema.json from the declarations
 readme:
