@@ -210,3 +210,46 @@ fn a_document_rendered_by_helm_is_left_for_its_chart() {
         "the document is rendered by Helm (`# Source:`): change the chart's values instead"
     );
 }
+
+/// Anchors anywhere in a document keep promha from editing it as text, and
+/// only that document: the next one in the file is still fixed.
+#[test]
+fn anchors_keep_only_their_own_document_from_being_edited() {
+    let anchored = "apiVersion: monitoring.coreos.com/v1\nkind: Alertmanager\nmetadata: {name: a, namespace: mon}\nspec:\n  replicas: 1\n  podMetadata:\n    labels: &team {team: x}\n    annotations: *team\n";
+    let plain = "apiVersion: monitoring.coreos.com/v1\nkind: Alertmanager\nmetadata: {name: b, namespace: mon}\nspec:\n  replicas: 1\n";
+    let min_replicas_left = |text: &str| {
+        let outcome = fix(&[Source::text(FILE, text)], &Settings::default(), &options());
+        let left: Vec<(String, String)> = outcome
+            .left
+            .iter()
+            .filter(|l| l.finding.rule == "min-replicas")
+            .map(|l| (l.finding.resource.name.clone(), l.reason.clone()))
+            .collect();
+        (left, outcome.changes.first().map(|c| c.after.clone()))
+    };
+    let (left, _) = min_replicas_left(anchored);
+    assert_eq!(
+        left,
+        [("a".to_string(), "the document uses YAML anchors or aliases".to_string())]
+    );
+    for text in [format!("{anchored}---\n{plain}"), format!("{plain}---\n{anchored}")] {
+        let (left, after) = min_replicas_left(&text);
+        assert_eq!(
+            left,
+            [("a".to_string(), "the document uses YAML anchors or aliases".to_string())],
+            "{text}"
+        );
+        let after = after.expect("b is fixed");
+        assert!(
+            after.contains("name: b, namespace: mon}\nspec:\n  replicas: 2\n"),
+            "{after}"
+        );
+    }
+    // An anchor on the document marker is the document's too.
+    let (left, after) = min_replicas_left(&format!("--- &doc\n{plain}"));
+    assert_eq!(
+        left,
+        [("b".to_string(), "the document uses YAML anchors or aliases".to_string())]
+    );
+    assert_eq!(after, None);
+}

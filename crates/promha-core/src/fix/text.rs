@@ -852,6 +852,18 @@ mod tests {
     }
 
     #[test]
+    fn items_join_a_flow_list_of_quoted_items() {
+        // `''` inside single quotes is a quote, and `]` inside quotes is text.
+        for (text, want) in [
+            ("args: ['--a', 'it''s]']\n", "args: ['--a', 'it''s]', --c]\n"),
+            ("args: [\"--a\", \"x\\\"]\"]\n", "args: [\"--a\", \"x\\\"]\", --c]\n"),
+        ] {
+            let edit = append(&Lines::new(text), &root(text), &keys(&["args"]), &[json!("--c")]).unwrap();
+            assert_eq!(apply(text, &edit), want, "{text}");
+        }
+    }
+
+    #[test]
     fn crlf_files_get_crlf_lines() {
         let text = "spec:\r\n  a: 1\r\n";
         let edit = set(&Lines::new(text), &root(text), &keys(&["spec", "b"]), &json!(2)).unwrap();

@@ -490,3 +490,20 @@ fn the_kube_prometheus_stack_prometheus_service_is_recognised() {
         None
     );
 }
+
+/// A finding on an object of a known chart that no row is about stays on
+/// the rendered object, with its own fix, though values files are given.
+#[test]
+fn a_chart_object_no_row_is_about_keeps_its_rendered_place() {
+    let statefulset = "---\n# Source: kube-prometheus-stack/templates/extra.yaml\napiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: extra-prometheus\n  namespace: monitoring\n  labels: {chart: kube-prometheus-stack-88.5.3}\nspec:\n  replicas: 1\n  serviceName: extra\n  template:\n    spec:\n      containers:\n      - {name: prometheus, image: prom/prometheus:v3.1.0}\n";
+    let values = "prometheus:\n  prometheusSpec:\n    replicas: 2\n";
+    let found = findings(&[
+        Source::text("rendered.yaml", statefulset),
+        Source::values("v.yaml", values.as_bytes()),
+    ]);
+    let min = found.iter().find(|f| f.rule == "min-replicas").expect("min-replicas");
+    let chart = min.chart.as_deref().expect("the chart is known");
+    assert!(chart.key.is_empty(), "{chart:?}");
+    assert_eq!((min.file.as_str(), min.position.line), ("rendered.yaml", 10));
+    assert_eq!(min.fix, "set spec.replicas: 2");
+}

@@ -338,6 +338,37 @@ mod tests {
         assert_eq!(found[0].fix, "rename `sise` to `size`");
     }
 
+    /// invalid-resource checks an object that is no workload against the
+    /// CRD of its group and kind, and not against a CRD of the same kind in
+    /// another group.
+    #[test]
+    fn objects_are_checked_against_the_crd_of_their_group() {
+        let crd = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: widgets.example.com}\nspec:\n  group: example.com\n  names: {kind: Widget}\n  versions:\n  - name: v1\n    schema:\n      openAPIV3Schema:\n        type: object\n        properties:\n          spec: {type: object, properties: {size: {type: integer}}}\n";
+        let options = crate::scope::CheckOptions {
+            crds: crd_schemas(&[Source::text("crd.yaml", crd)]).unwrap(),
+            ..Default::default()
+        };
+        let invalid = |api_version: &str| {
+            let widget =
+                format!("apiVersion: {api_version}\nkind: Widget\nmetadata: {{name: w}}\nspec: {{size: big}}\n");
+            crate::check::lint(
+                &[Source::text("w.yaml", &widget)],
+                &crate::settings::Settings::default(),
+                &options,
+            )
+            .findings
+            .into_iter()
+            .filter(|f| f.rule == "invalid-resource")
+            .map(|f| f.message)
+            .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            invalid("example.com/v1"),
+            ["`spec.size` must be an integer, but is the string \"big\" (CRD from crd.yaml)"]
+        );
+        assert!(invalid("other.example.com/v1").is_empty());
+    }
+
     /// Each kind of problem the API server would refuse, named by its path
     /// (list items by index) with what was found and what is allowed;
     /// unknown fields only when asked for.
