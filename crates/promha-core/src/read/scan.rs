@@ -459,6 +459,16 @@ mod tests {
         assert!(!looks_well_formed(dash_in_flow));
     }
 
+    /// `#` starts a comment only after a space: `a#: b` is a value holding
+    /// `: `, which YAML refuses.
+    #[test]
+    fn a_hash_inside_a_word_is_no_comment() {
+        let text = "kind: ConfigMap\ndata:\n  k: a#: b\n";
+        assert!(crate::read::read_documents(text, &crate::read::ReadLimits::default()).is_err());
+        assert!(!looks_well_formed(text));
+        assert!(looks_well_formed("kind: ConfigMap\ndata:\n  k: a #: b\n"));
+    }
+
     /// In a single-quoted scalar a backslash is only a character: `'C:\q'`
     /// is well formed, though `\q` is no escape in a double-quoted one.
     #[test]
