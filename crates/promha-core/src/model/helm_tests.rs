@@ -507,3 +507,33 @@ fn a_chart_object_no_row_is_about_keeps_its_rendered_place() {
     assert_eq!((min.file.as_str(), min.position.line), ("rendered.yaml", 10));
     assert_eq!(min.fix, "set spec.replicas: 2");
 }
+
+/// Where a finding on Helm output came from: the template, and once placed
+/// on a values file, the rendered line as well.
+#[test]
+fn findings_on_helm_output_say_where_it_was_rendered() {
+    let base = "server:\n  replicaCount: 1\n";
+    let note_of = |rendered: &str, with_values: bool| {
+        let mut sources = vec![Source::text("rendered.yaml", rendered)];
+        if with_values {
+            sources.push(Source::values("base.yaml", base.as_bytes()));
+        }
+        let found = findings(&sources);
+        let min = found.iter().find(|f| f.rule == "min-replicas").expect("min-replicas");
+        min.rendered_note()
+    };
+    assert_eq!(
+        note_of(SERVER, false).as_deref(),
+        Some("rendered from prometheus/templates/deploy.yaml")
+    );
+    assert_eq!(
+        note_of(SERVER, true).as_deref(),
+        Some("rendered at rendered.yaml:21:3 from prometheus/templates/deploy.yaml")
+    );
+    let unsourced = SERVER.replace("# Source: prometheus/templates/deploy.yaml\n", "");
+    assert_eq!(
+        note_of(&unsourced, true).as_deref(),
+        Some("rendered at rendered.yaml:20:3")
+    );
+    assert_eq!(note_of(&unsourced, false), None);
+}
