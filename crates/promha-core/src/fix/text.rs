@@ -852,6 +852,12 @@ mod tests {
     }
 
     #[test]
+    fn a_hash_inside_a_value_is_no_comment() {
+        assert_eq!(after_set("a: x#y # why\n", &["a"], &json!(2)), "a: 2 # why\n");
+        assert_eq!(after_set("a: '#' # why\n", &["a"], &json!(2)), "a: 2 # why\n");
+    }
+
+    #[test]
     fn items_join_a_flow_list_of_quoted_items() {
         // `''` inside single quotes is a quote, and `]` inside quotes is text.
         for (text, want) in [

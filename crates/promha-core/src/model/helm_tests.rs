@@ -65,6 +65,26 @@ fn charts_are_recognised_by_their_labels_and_subcharts_by_their_template() {
     assert_eq!(values_prefix("not/a/chart.yaml"), None);
 }
 
+/// A replica count is a minimum (more is as good); other numbers are not.
+#[test]
+fn replica_counts_are_known_by_chart_and_key() {
+    let key = |dotted: &str| dotted.split('.').map(str::to_string).collect::<Vec<_>>();
+    assert!(is_replica_count("prometheus", &key("server.replicaCount")));
+    assert!(is_replica_count("alertmanager", &key("replicaCount")));
+    assert!(is_replica_count(
+        "kube-prometheus-stack",
+        &key("prometheus.prometheusSpec.replicas")
+    ));
+    assert!(
+        !is_replica_count("prometheus", &key("replicaCount")),
+        "the alertmanager chart's key"
+    );
+    assert!(!is_replica_count(
+        "prometheus",
+        &key("server.podAntiAffinityTopologyKey")
+    ));
+}
+
 #[test]
 fn a_prometheus_chart_server_is_fixed_in_its_values_with_a_statefulset() {
     let found = findings(&[Source::text("rendered.yaml", SERVER)]);

@@ -343,6 +343,18 @@ mod tests {
         assert_eq!(pod(&unnamed).0, Controller::Other);
     }
 
+    /// Only a Pod is read as a pod, not a workload with the same fields.
+    #[test]
+    fn only_pods_are_pods() {
+        let workload =
+            docs("apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: p, namespace: mon}\nspec: {nodeName: n1}\n");
+        let object = Object::identify(0, &workload[0]).unwrap();
+        assert!(Pod::from_object(0, &object).is_none());
+        let other_group = docs("apiVersion: example.com/v1\nkind: Pod\nmetadata: {name: p, namespace: mon}\n");
+        let object = Object::identify(0, &other_group[0]).unwrap();
+        assert!(Pod::from_object(0, &object).is_none(), "a Pod of another API group");
+    }
+
     #[test]
     fn placement_ignores_terminating_unscheduled_and_finished_pods() {
         let running = format!("{HEAD}spec: {{nodeName: n1}}\nstatus: {{phase: Running}}\n");

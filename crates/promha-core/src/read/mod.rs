@@ -396,6 +396,32 @@ mod tests {
         assert_eq!(outcome.unreadable.len(), 1, "c.yaml is not read at all");
     }
 
+    /// The budget is spent when more than `max_nodes` nodes are read: a
+    /// run that reads exactly that many before a syntax error reports the
+    /// syntax error.
+    #[test]
+    fn a_run_may_read_exactly_the_budget() {
+        let (first, second) = ("kind: Service\na: [1, 2, 3]\n", "kind: Service\nb: [1\n");
+        let unlimited = ReadLimits::default();
+        let mut used = 0;
+        read_documents_metered(first, &unlimited, None, &mut used).expect("the first document reads");
+        read_documents_metered(second, &unlimited, None, &mut used).expect_err("the second does not");
+        let text = format!("{first}---\n{second}");
+        let outcome_with = |max_nodes: usize| {
+            let limits = ReadLimits {
+                max_nodes,
+                ..ReadLimits::default()
+            };
+            let outcome = read_sources(&[Source::text("f.yaml", &text)], &limits, &everything());
+            let [unreadable] = outcome.unreadable.as_slice() else {
+                panic!("one unreadable: {:?}", outcome.unreadable);
+            };
+            (unreadable.budget_spent, unreadable.error.message.clone())
+        };
+        assert_eq!(outcome_with(used), (false, "unclosed bracket '['".to_string()));
+        assert!(outcome_with(used - 1).0, "one node fewer is spent");
+    }
+
     #[test]
     fn bytes_are_decoded_here() {
         let outcome = read_sources(

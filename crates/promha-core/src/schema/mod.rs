@@ -142,6 +142,23 @@ mod tests {
         );
         assert_eq!(found[1].path, "spec.affinity");
         assert!(found[1].message.contains("must be a map"), "{}", found[1].message);
+        // Every JSON type has its phrase.
+        let found = issues(
+            "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {name: k}\nspec:\n  replicas: 2\n  replicaExternalLabelName: [a]\n  paused: 'yes'\n  alerting: {alertmanagers: {a: b}}\n  externalLabels: [a]\n",
+            false,
+        );
+        let said: Vec<(&str, &str)> = found.iter().map(|i| (i.path.as_str(), i.message.as_str())).collect();
+        for (path, phrase) in [
+            ("spec.replicaExternalLabelName", "must be a string"),
+            ("spec.paused", "must be true or false"),
+            ("spec.alerting.alertmanagers", "must be a list, but is"),
+            ("spec.externalLabels", "must be a map, but is"),
+        ] {
+            assert!(
+                said.iter().any(|(p, m)| *p == path && m.contains(phrase)),
+                "{path}: {said:#?}"
+            );
+        }
     }
 
     /// YAML's `.inf` and `.nan` are no JSON numbers: the API server cannot

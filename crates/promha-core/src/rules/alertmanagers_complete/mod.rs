@@ -122,3 +122,36 @@ fn check(scope: &Scope<'_>, out: &mut Emitter<'_>) {
         raw_config::check(scope, config, out);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::read::Source;
+    use crate::scope::CheckOptions;
+    use crate::settings::Settings;
+
+    /// A prometheus.yml of its own has no namespace: its static targets are
+    /// held to every Alertmanager in scope, wherever it runs.
+    #[test]
+    fn a_standalone_config_is_held_to_every_alertmanager_in_scope() {
+        let config = "alerting:\n  alertmanagers:\n  - static_configs:\n    - targets: [alertmanager-0.alertmanager.legacy.svc:9093, alertmanager-1.alertmanager.legacy.svc:9093]\n";
+        let statefulset = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: alertmanager, namespace: legacy}\nspec:\n  replicas: 3\n  serviceName: alertmanager\n  template:\n    metadata: {labels: {app: alertmanager}}\n    spec:\n      containers: [{name: am, image: prom/alertmanager:v0.28.1}]\n";
+        let messages = |sources: &[Source<'_>]| {
+            crate::check::lint(sources, &Settings::default(), &CheckOptions::default())
+                .findings
+                .into_iter()
+                .filter(|f| f.rule == "alertmanagers-complete")
+                .map(|f| f.message)
+                .collect::<Vec<_>>()
+        };
+        let found = messages(&[
+            Source::text("prometheus.yml", config),
+            Source::text("alertmanager.yaml", statefulset),
+        ]);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(
+            found[0].contains("lists 2 of the 3 pods of StatefulSet legacy/alertmanager, not alertmanager-2"),
+            "{found:#?}"
+        );
+        assert!(messages(&[Source::text("prometheus.yml", config)]).is_empty());
+    }
+}
