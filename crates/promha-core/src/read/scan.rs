@@ -469,6 +469,72 @@ mod tests {
         assert!(looks_well_formed("kind: ConfigMap\ndata:\n  k: a #: b\n"));
     }
 
+    /// What the parser refuses, the scan doubts, on the line the problem is on.
+    #[test]
+    fn every_refused_shape_is_doubted_where_it_is() {
+        for (text, line) in [
+            ("a: |\n    x\n  y\nb: 1\n", 3),
+            ("a: \"x\n  \\q\"\n", 2),
+            ("a: \"x\n  y\" z\n", 2),
+            ("a: \"x\n  y\n", 3),
+            ("a:\n\tb: 1\n", 2),
+            ("a: x\n  y: z\n", 2),
+            ("a: x\n  y:\n", 2),
+            ("a:\n  - ]x\n", 2),
+            ("- |a: b\n", 1),
+            ("a: 1\n  b: 2\n", 2),
+            ("a: 1\nb\n", 2),
+            ("a: |x\n", 1),
+            ("a: ]\n", 1),
+            ("a: }\n", 1),
+            ("a: - b\n", 1),
+            ("a: b: c\n", 1),
+            ("\"a\" x: 1\n", 1),
+            ("a: [1]]\n", 1),
+            ("a: {b: 1}}\n", 1),
+            ("a: 'x' y\n", 1),
+            ("a:\n  b: 1\n c: 2\n", 3),
+            ("- a\nb: 1\n", 2),
+        ] {
+            assert!(
+                crate::read::read_documents(text, &crate::read::ReadLimits::default()).is_err(),
+                "the parser takes {text:?}"
+            );
+            assert_eq!(first_doubtful_line(text), Some(line), "{text:?}");
+        }
+    }
+
+    /// Shapes the parser takes but the scan leaves to it: anchors, aliases,
+    /// tags, complex keys, content after a marker, indentation indicators.
+    #[test]
+    fn rarer_shapes_are_left_to_the_parser() {
+        for (text, line) in [
+            ("a: &x 1\nb: *x\n", 1),
+            ("a: !!str 1\n", 1),
+            ("? a\n: 1\n", 1),
+            ("--- a\n", 1),
+            ("a: |2\n   x\n", 1),
+            ("a: [1,\n  2]\n", 1),
+            ("a: 1\n--- # c\nb: *y\n", 3),
+            ("a:\n- &x 1\n", 2),
+        ] {
+            assert_eq!(first_doubtful_line(text), Some(line), "{text:?}");
+        }
+        // ` - b` under `a: 1` continues the plain scalar `1 - b`.
+        for text in [
+            "a: 1\n - b\n",
+            "a: 1\n--- # c\nb: 2\n...\n",
+            "a: |-\n  x\n\n  y\nb: >+\n  z\n",
+            "a:\n- - x\n  - y\n",
+        ] {
+            assert!(
+                crate::read::read_documents(text, &crate::read::ReadLimits::default()).is_ok(),
+                "{text:?}"
+            );
+            assert_eq!(first_doubtful_line(text), None, "{text:?}");
+        }
+    }
+
     /// In a single-quoted scalar a backslash is only a character: `'C:\q'`
     /// is well formed, though `\q` is no escape in a double-quoted one.
     #[test]
