@@ -338,6 +338,26 @@ mod tests {
         assert_eq!(found[0].fix, "rename `sise` to `size`");
     }
 
+    /// The API server's structural rules (`nullable`, int-or-string) hold
+    /// inside `anyOf`/`oneOf`/`allOf` branches too.
+    #[test]
+    fn structural_rules_hold_in_every_branch() {
+        let crd = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: widgets.example.com}\nspec:\n  group: example.com\n  names: {kind: Widget}\n  versions:\n  - name: v1\n    schema:\n      openAPIV3Schema:\n        type: object\n        properties:\n          spec:\n            type: object\n            properties:\n              size:\n                anyOf:\n                - {type: integer, nullable: true}\n                - {type: boolean}\n              port:\n                oneOf:\n                - {x-kubernetes-int-or-string: true}\n              mode:\n                allOf:\n                - {type: string, nullable: true}\n";
+        let crds = crd_schemas(&[Source::text("crd.yaml", crd)]).unwrap();
+        let issues_of = |spec: &str| {
+            let text = format!("apiVersion: example.com/v1\nkind: Widget\nmetadata: {{name: w}}\nspec: {spec}\n");
+            let objects = read_text("w.yaml", &text, &ReadLimits::default()).unwrap();
+            let object = Object::identify(0, &objects[0]).unwrap();
+            check_object(&object, false, &crds)
+                .into_iter()
+                .map(|i| i.path)
+                .collect::<Vec<_>>()
+        };
+        assert!(issues_of("{size: null, port: web, mode: null}").is_empty());
+        assert!(issues_of("{size: 3, port: 8080, mode: fast}").is_empty());
+        assert_eq!(issues_of("{size: big, port: [1], mode: 1}"), ["spec.size", "spec.port", "spec.mode"]);
+    }
+
     /// invalid-resource checks an object that is no workload against the
     /// CRD of its group and kind, and not against a CRD of the same kind in
     /// another group.
