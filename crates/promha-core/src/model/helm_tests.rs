@@ -557,3 +557,45 @@ fn findings_on_helm_output_say_where_it_was_rendered() {
     );
     assert_eq!(note_of(&unsourced, false), None);
 }
+
+/// A key to remove that an earlier values file also sets is set to null in
+/// the deciding file (Helm drops a null key), or the earlier value shows
+/// through; set in one file only, it is removed there.
+#[test]
+fn a_key_set_in_two_values_files_is_removed_with_null() {
+    let rendered = KPS.replace(
+        "  replicaExternalLabelName: \"\"\n",
+        "  externalLabels: {prometheus_replica: a}\n",
+    );
+    let base = "prometheus:\n  prometheusSpec:\n    externalLabels:\n      prometheus_replica: a\n";
+    let prod = "prometheus:\n  prometheusSpec:\n    externalLabels:\n      prometheus_replica: b\n";
+    let fix_of = |sources: &[Source<'_>]| {
+        let found = findings(sources);
+        found
+            .iter()
+            .find(|f| f.rule == "replica-label" && f.resource.kind == "Prometheus")
+            .map(|f| (f.file.clone(), f.fix.clone()))
+            .unwrap_or_else(|| panic!("{found:#?}"))
+    };
+    assert_eq!(
+        fix_of(&[
+            Source::text("rendered.yaml", &rendered),
+            Source::values("base.yaml", base.as_bytes()),
+            Source::values("prod.yaml", prod.as_bytes()),
+        ]),
+        (
+            "prod.yaml".to_string(),
+            "set prometheus.prometheusSpec.externalLabels: null in prod.yaml".to_string()
+        )
+    );
+    assert_eq!(
+        fix_of(&[
+            Source::text("rendered.yaml", &rendered),
+            Source::values("base.yaml", base.as_bytes()),
+        ]),
+        (
+            "base.yaml".to_string(),
+            "remove prometheus.prometheusSpec.externalLabels in base.yaml".to_string()
+        )
+    );
+}

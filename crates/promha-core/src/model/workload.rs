@@ -439,6 +439,18 @@ mod tests {
         assert_eq!(labels.labels["app"], "am");
         let nginx = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers: [{name: web, image: nginx:1.27}]\n";
         assert!(workload(nginx).is_none());
+        // Only Deployments and StatefulSets of apps/v1 are workloads promha
+        // checks: a DaemonSet's one pod per node is not a set of replicas.
+        for (api_version, kind) in [
+            ("apps/v1", "DaemonSet"),
+            ("apps/v1", "ReplicaSet"),
+            ("example.com/v1", "StatefulSet"),
+        ] {
+            let other = sts
+                .replace("apiVersion: apps/v1", &format!("apiVersion: {api_version}"))
+                .replace("kind: StatefulSet", &format!("kind: {kind}"));
+            assert!(workload(&other).is_none(), "{api_version} {kind}");
+        }
         let operator_made = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: prometheus-k8s\n  ownerReferences: [{apiVersion: monitoring.coreos.com/v1, kind: Prometheus, name: k8s}]\nspec:\n  template:\n    spec:\n      containers: [{name: prometheus, image: quay.io/prometheus/prometheus:v3.1.0}]\n";
         assert!(workload(operator_made).is_none());
     }

@@ -517,11 +517,25 @@ mod tests {
             ("a: [1,\n  2]\n", 1),
             ("a: 1\n--- # c\nb: *y\n", 3),
             ("a:\n- &x 1\n", 2),
+            // In a flow, an indicator cannot start a plain scalar either.
+            ("a: [&x 1]\n", 1),
+            ("a: [*x]\n", 1),
+            ("a: {b: !t 1}\n", 1),
+            ("a: [?x]\n", 1),
+            ("a: [@x]\n", 1),
+            ("a: [`x]\n", 1),
+            ("a: [|x]\n", 1),
+            ("a: [%x]\n", 1),
+            ("a: [#x]\n", 1),
+            // Escapes need their hex digits.
+            ("a: \"\\xZZ\"\n", 1),
+            ("a: \"\\u00\"\n", 1),
         ] {
             assert_eq!(first_doubtful_line(text), Some(line), "{text:?}");
         }
         // ` - b` under `a: 1` continues the plain scalar `1 - b`.
         for text in [
+            "a: \"\\x41\\u00e9\\U0001F600\\t\"\n",
             "a: 1\n - b\n",
             "a: 1\n--- # c\nb: 2\n...\n",
             "a: |-\n  x\n\n  y\nb: >+\n  z\n",

@@ -355,7 +355,10 @@ mod tests {
         };
         assert!(issues_of("{size: null, port: web, mode: null}").is_empty());
         assert!(issues_of("{size: 3, port: 8080, mode: fast}").is_empty());
-        assert_eq!(issues_of("{size: big, port: [1], mode: 1}"), ["spec.size", "spec.port", "spec.mode"]);
+        assert_eq!(
+            issues_of("{size: big, port: [1], mode: 1}"),
+            ["spec.size", "spec.port", "spec.mode"]
+        );
     }
 
     /// invalid-resource checks an object that is no workload against the
