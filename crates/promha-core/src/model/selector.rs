@@ -143,10 +143,6 @@ impl LabelSelector {
         }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.match_labels.is_empty() && self.match_expressions.is_empty()
-    }
-
     /// Whether pods with these labels are selected (an empty selector selects all).
     pub fn matches(&self, pod: &PodLabels) -> bool {
         self.match_labels.iter().all(|(k, v)| match pod.value(k) {

@@ -184,12 +184,6 @@ impl<'d> Workload<'d> {
             .any(|shard| selector.matches(&self.pod_labels(shard)))
     }
 
-    /// Whether the selector picks the pods of every shard.
-    pub fn selected_in_every_shard(&self, selector: &LabelSelector) -> bool {
-        self.shards_distinguished_by(selector)
-            .all(|shard| selector.matches(&self.pod_labels(shard)))
-    }
-
     /// The shards whose pods none of the selectors picks (each shard may
     /// have its own, as per-shard PodDisruptionBudgets do); empty: covered.
     pub fn shards_not_covered_by(&self, selectors: &[&LabelSelector]) -> Vec<i64> {

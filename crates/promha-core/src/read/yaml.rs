@@ -484,6 +484,18 @@ fn is_float(s: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// An error says where it is when that is known (JSON from the API
+    /// server has no lines), and only what it is otherwise.
+    #[test]
+    fn errors_say_their_line_when_known() {
+        let at = |position| ReadError {
+            position,
+            message: "bad".into(),
+        };
+        assert_eq!(at(Position::new(3, 7)).to_string(), "line 3, column 7: bad");
+        assert_eq!(at(Position::UNKNOWN).to_string(), "bad");
+    }
+
     fn read(text: &str) -> Vec<Node> {
         match read_documents(text, &ReadLimits::default()) {
             Ok(docs) => docs,
