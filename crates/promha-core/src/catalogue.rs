@@ -227,6 +227,27 @@ mod tests {
         assert_eq!(wrap("aaa bbb ccc ddd", 7), "aaa bbb\nccc ddd");
         assert_eq!(wrap("averyveryverylongword x", 5), "averyveryverylongword\nx");
         assert_eq!(wrap("a\nb\n\nc", 80), "a b\n\nc");
+        // The space between words counts: seven characters do not fit in six.
+        assert_eq!(wrap("aaa bbb", 6), "aaa\nbbb");
+        assert_eq!(wrap("aaa bbb", 7), "aaa bbb");
+    }
+
+    #[test]
+    fn help_lists_a_rules_settings_only_when_it_has_some() {
+        let with = crate::rule("min-replicas").unwrap();
+        for help in [help_text(with), help_markdown(with)] {
+            assert!(
+                help.contains("\n\nSettings: `minReplicas`, `alertmanagerMinReplicas`."),
+                "{help}"
+            );
+        }
+        let without = RULES
+            .iter()
+            .find(|r| r.settings.is_empty())
+            .expect("a rule without settings");
+        for help in [help_text(without), help_markdown(without)] {
+            assert!(!help.contains("Settings:"), "{help}");
+        }
     }
 
     #[test]

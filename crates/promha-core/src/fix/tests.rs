@@ -245,6 +245,17 @@ fn anchors_keep_only_their_own_document_from_being_edited() {
             "{after}"
         );
     }
+    // An anchor on the next document's marker is that document's, not this one's.
+    let (left, after) = min_replicas_left(&format!("{}--- &doc\n{plain}", plain.replace("name: b", "name: c")));
+    assert_eq!(
+        left,
+        [("b".to_string(), "the document uses YAML anchors or aliases".to_string())]
+    );
+    let after = after.expect("c is fixed");
+    assert!(
+        after.contains("name: c, namespace: mon}\nspec:\n  replicas: 2\n"),
+        "{after}"
+    );
     // An anchor on the document marker is the document's too.
     let (left, after) = min_replicas_left(&format!("--- &doc\n{plain}"));
     assert_eq!(
