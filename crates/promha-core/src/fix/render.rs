@@ -160,6 +160,11 @@ mod tests {
         item_lines(&json!({}), 0, &mut out);
         assert_eq!(out, ["- --cluster.peer=am-0.am:9094", "- {}"]);
         assert_eq!(document(&json!({"a": [1, {"b": null}]})), ["a:", "- 1", "- b: null"]);
+        // A list in a list: the inner items two deeper than the dash.
+        assert_eq!(document(&json!({"a": [[1, 2]]})), ["a:", "-", "  - 1", "  - 2"]);
+        let mut out = Vec::new();
+        item_lines(&json!([{"b": 1, "c": 2}]), 4, &mut out);
+        assert_eq!(out, ["    -", "      - b: 1", "        c: 2"]);
         assert_eq!(
             flow(&json!({"name": "alertmanager-operated", "port": "web", "x": ["${A}", "1", 2, "a,b"]})),
             r#"{name: alertmanager-operated, port: web, x: ["${A}", "1", 2, "a,b"]}"#

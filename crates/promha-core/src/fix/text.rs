@@ -852,6 +852,44 @@ mod tests {
     }
 
     #[test]
+    fn keys_hold_spaces_and_colons() {
+        assert_eq!(after_set("a b: 1\n", &["a b"], &json!(2)), "a b: 2\n");
+        assert_eq!(after_set("a:b: 1\n", &["a:b"], &json!(2)), "a:b: 2\n");
+        assert_eq!(after_set("'a: b': 1\n", &["a: b"], &json!(2)), "'a: b': 2\n");
+    }
+
+    #[test]
+    fn a_block_value_set_to_a_scalar_replaces_the_block() {
+        assert_eq!(after_set("a:\n  b: 1\nc: 3\n", &["a"], &json!(2)), "a: 2\nc: 3\n");
+    }
+
+    /// A list at its key's column ends at the next document's marker.
+    #[test]
+    fn a_list_at_its_keys_column_ends_at_a_document_marker() {
+        for marker in ["---", "..."] {
+            let text = format!("args:\n- --a\n{marker}\nkind: X\n");
+            let edit = append(&Lines::new(&text), &root(&text), &keys(&["args"]), &[json!("--b")]).unwrap();
+            assert_eq!(apply(&text, &edit), format!("args:\n- --a\n- --b\n{marker}\nkind: X\n"));
+        }
+    }
+
+    /// Comment lines right above a removed field, at its indentation, go with
+    /// it; a comment at another indentation belongs to something else.
+    #[test]
+    fn only_the_comments_above_a_field_at_its_indentation_go_with_it() {
+        let text = "spec:\n  x: 1\n    # about x's value\n  # about b\n  b: 2\n";
+        let edit = remove(&Lines::new(text), &root(text), &keys(&["spec", "b"])).unwrap();
+        assert_eq!(apply(text, &edit), "spec:\n  x: 1\n    # about x's value\n");
+    }
+
+    #[test]
+    fn lines_past_either_end_are_empty() {
+        let lines = Lines::new("a: 1\nb: 2\n");
+        assert_eq!((lines.line(0), lines.line(1), lines.line(2)), ("", "a: 1", "b: 2"));
+        assert_eq!(lines.line(lines.count() + 1), "");
+    }
+
+    #[test]
     fn a_hash_inside_a_value_is_no_comment() {
         assert_eq!(after_set("a: x#y # why\n", &["a"], &json!(2)), "a: 2 # why\n");
         assert_eq!(after_set("a: '#' # why\n", &["a"], &json!(2)), "a: 2 # why\n");
@@ -861,6 +899,8 @@ mod tests {
     fn items_join_a_flow_list_of_quoted_items() {
         // `''` inside single quotes is a quote, and `]` inside quotes is text.
         for (text, want) in [
+            ("args: [']x', b]\n", "args: [']x', b, --c]\n"),
+            ("args: [\"]x\", b]\n", "args: [\"]x\", b, --c]\n"),
             ("args: ['--a', 'it''s]']\n", "args: ['--a', 'it''s]', --c]\n"),
             ("args: [\"--a\", \"x\\\"]\"]\n", "args: [\"--a\", \"x\\\"]\", --c]\n"),
         ] {
