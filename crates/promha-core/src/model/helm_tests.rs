@@ -599,3 +599,20 @@ fn a_key_set_in_two_values_files_is_removed_with_null() {
         )
     );
 }
+
+/// An edit inside a list the prometheus chart copies whole into its
+/// prometheus.yml is the whole list, as it would render with the edit, set
+/// in the values.
+#[test]
+fn an_edit_inside_the_server_configs_alertmanagers_sets_the_whole_list() {
+    let config_map = "---\n# Source: prometheus/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: prom-prometheus-server\n  namespace: monitoring\n  labels:\n    app.kubernetes.io/component: server\n    app.kubernetes.io/name: prometheus\n    helm.sh/chart: prometheus-29.27.0\ndata:\n  prometheus.yml: |\n    global:\n      external_labels: {replica: $(POD_NAME)}\n    alerting:\n      alert_relabel_configs:\n      - {action: labeldrop, regex: replica}\n      alertmanagers:\n      - kubernetes_sd_configs:\n        - role: service\n";
+    let found = findings(&[Source::text("rendered.yaml", config_map)]);
+    let complete = found
+        .iter()
+        .find(|f| f.rule == "alertmanagers-complete")
+        .unwrap_or_else(|| panic!("{found:#?}"));
+    assert_eq!(
+        complete.fix,
+        "set server.alertmanagers: [{kubernetes_sd_configs: [{role: endpoints}]}] in the chart's values"
+    );
+}
