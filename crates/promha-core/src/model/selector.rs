@@ -173,7 +173,7 @@ impl LabelSelector {
         failed
     }
 
-    /// Whether the selector names a label key.
+    /// Whether the selector names a label key (in matchLabels or an expression).
     pub fn uses_key(&self, key: &str) -> bool {
         self.match_labels.iter().any(|(k, _)| k == key) || self.match_expressions.iter().any(|r| r.key == key)
     }
@@ -296,6 +296,13 @@ mod tests {
         assert!(!s.matches(&pod(&[("app", "a"), ("tier", "x"), ("zone", "1")])));
         assert!(!s.matches(&pod(&[("app", "a")])));
         assert!(!s.matches(&pod(&[("app", "a"), ("zone", "1"), ("canary", "y")])));
+    }
+
+    #[test]
+    fn keys_are_used_in_labels_or_expressions() {
+        let s = selector("matchLabels: {app: prom}\nmatchExpressions: [{key: zone, operator: Exists}]\n");
+        assert!(s.uses_key("app") && s.uses_key("zone"));
+        assert!(!s.uses_key("team"));
     }
 
     #[test]

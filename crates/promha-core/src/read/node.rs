@@ -354,6 +354,19 @@ mod tests {
         assert_eq!(node.get("a").map(Node::type_name), Some("a list"));
     }
 
+    /// A key is added at the end of a map only when it is not there; a
+    /// value that is not a map is left alone.
+    #[test]
+    fn keys_are_inserted_only_where_missing() {
+        let mut node = Node::from_json(&serde_json::json!({"a": 1}));
+        node.insert_if_missing("b", Node::from_json(&serde_json::json!(2)));
+        node.insert_if_missing("a", Node::from_json(&serde_json::json!(3)));
+        assert_eq!(node.to_json(), serde_json::json!({"a": 1, "b": 2}));
+        let mut list = Node::from_json(&serde_json::json!([1]));
+        list.insert_if_missing("a", Node::null());
+        assert_eq!(list.to_json(), serde_json::json!([1]));
+    }
+
     #[test]
     fn pointer_walks_maps_and_lists() {
         let node = Node::from_json(&serde_json::json!({"spec": {"a/b": [{"x": 1}]}}));

@@ -148,6 +148,16 @@ mod tests {
         );
     }
 
+    /// A kind written in quotes is the same kind.
+    #[test]
+    fn quoted_kinds_are_kinds() {
+        for kind in ["\"Alertmanager\"", "'Alertmanager'"] {
+            let text = format!("apiVersion: monitoring.coreos.com/v1\nkind: {kind}\nspec: {{replicas: 1}}\n");
+            assert_eq!(triage(&text, &Interest::default()), Triage::Skip, "{kind}");
+            assert_eq!(triage(&text, &with_kind("Alertmanager")), Triage::Read, "{kind}");
+        }
+    }
+
     #[test]
     fn unwatched_objects_are_skipped() {
         let nginx = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  annotations:\n    prometheus.io/scrape: 'true'\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.27\n";

@@ -368,7 +368,6 @@ fn at_most_a_comment(rest: &str) -> bool {
 
 fn shape_of(item: &str, key_end: Option<usize>, end: usize) -> Option<LineShape<'_>> {
     Some(match key_end {
-        Some(k) if item[..k].trim_start().starts_with('?') => return None,
         Some(k) => LineShape::Key(item[k + 1..end].trim_ascii()),
         None => LineShape::Scalar(item[..end].trim_ascii()),
     })
@@ -494,6 +493,8 @@ mod tests {
             ("a: {b: 1}}\n", 1),
             ("a: 'x' y\n", 1),
             ("a:\n  b: 1\n c: 2\n", 3),
+            // After a blank, `#` starts a comment, even in a flow: the rest of the line is gone.
+            ("a: [b #c]\n", 1),
             ("- a\nb: 1\n", 2),
         ] {
             assert!(
