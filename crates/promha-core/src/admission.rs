@@ -467,6 +467,28 @@ mod tests {
             found.contains(&("apps/v1 StatefulSet".into(), "elect".into())),
             "{found:?}"
         );
+        // replica-label looks up the ConfigMaps an admitted plain Prometheus
+        // may run, and no others' (an Alertmanager's, an operator resource's).
+        let replica_label_only =
+            settings(json!({"rules": {"alertmanagers-complete": "off", "elector-leader-only": "off"}}));
+        let config_maps = |yaml: &str| -> Vec<String> {
+            lookups(yaml, &replica_label_only)
+                .into_iter()
+                .filter(|(kind, _)| kind == "v1 ConfigMap")
+                .map(|(_, namespace)| namespace)
+                .collect()
+        };
+        let plain_prometheus = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: p, namespace: legacy}\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers: [{name: prometheus, image: prom/prometheus:v3.1.0}]\n";
+        assert_eq!(config_maps(plain_prometheus), ["legacy"]);
+        assert!(
+            config_maps(&plain_prometheus.replace("prom/prometheus:v3.1.0", "prom/alertmanager:v0.28.1")).is_empty()
+        );
+        let operator = "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {name: k, namespace: mon}\nspec: {replicas: 2}\n";
+        assert!(
+            config_maps(operator).is_empty(),
+            "{:?}",
+            lookups(operator, &replica_label_only)
+        );
         let plain = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\n";
         assert!(lookups(plain, &Settings::default()).is_empty());
         let exempt = settings(json!({"exemptNamespaces": ["mon"]}));
