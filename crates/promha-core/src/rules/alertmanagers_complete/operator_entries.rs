@@ -159,13 +159,20 @@ fn check_service(
             (k == ALERTMANAGER_NAME_LABEL.0 && v != ALERTMANAGER_NAME_LABEL.1)
                 || (k == operator::MANAGED_BY.0 && v != operator::MANAGED_BY.1 && v != "Helm")
         })
-        .map(|(k, v)| format!("{k}={v}"));
+        .map(|(k, v)| {
+            let theirs = if k == ALERTMANAGER_NAME_LABEL.0 {
+                format!("their {k} is {}", ALERTMANAGER_NAME_LABEL.1)
+            } else {
+                format!("their {k} is {}, or Helm for a chart's", operator::MANAGED_BY.1)
+            };
+            (format!("{k}={v}"), theirs)
+        });
     match contradicts {
-        Some(label) => out.report(
+        Some((label, theirs)) => out.report(
             object,
             position,
             format!(
-                "{path} names Service {namespace}/{service_name}, whose selector asks for {label}: no Alertmanager pod carries it (their app.kubernetes.io/name is alertmanager), so alerts sent through it reach no Alertmanager."
+                "{path} names Service {namespace}/{service_name}, whose selector asks for {label}: no Alertmanager pod carries it ({theirs}), so alerts sent through it reach no Alertmanager."
             ),
             fix(),
         ),
