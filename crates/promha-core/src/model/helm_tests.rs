@@ -9,6 +9,14 @@ fn findings(sources: &[Source<'_>]) -> Vec<crate::finding::Finding> {
     crate::check::lint(sources, &Settings::default(), &CheckOptions::default()).findings
 }
 
+/// The first finding of `rule`, or a panic listing what was found.
+fn finding_of<'f>(found: &'f [crate::finding::Finding], rule: &str) -> &'f crate::finding::Finding {
+    found
+        .iter()
+        .find(|f| f.rule == rule)
+        .unwrap_or_else(|| panic!("no {rule}: {found:#?}"))
+}
+
 const SERVER: &str = r#"---
 # Source: prometheus/templates/deploy.yaml
 apiVersion: apps/v1
@@ -88,7 +96,7 @@ fn replica_counts_are_known_by_chart_and_key() {
 #[test]
 fn a_prometheus_chart_server_is_fixed_in_its_values_with_a_statefulset() {
     let found = findings(&[Source::text("rendered.yaml", SERVER)]);
-    let min = found.iter().find(|f| f.rule == "min-replicas").expect("min-replicas");
+    let min = finding_of(&found, "min-replicas");
     assert_eq!(min.template.as_deref(), Some("prometheus/templates/deploy.yaml"));
     let chart = min.chart.as_deref().expect("the prometheus chart");
     assert_eq!((chart.chart, chart.version.as_deref()), ("prometheus", Some("29.27.0")));
@@ -99,7 +107,7 @@ fn a_prometheus_chart_server_is_fixed_in_its_values_with_a_statefulset() {
     // The same object without the chart's label is a plain Deployment, fixed in place.
     let plain = SERVER.replace("    helm.sh/chart: prometheus-29.27.0\n", "");
     let found = findings(&[Source::text("rendered.yaml", &plain)]);
-    let min = found.iter().find(|f| f.rule == "min-replicas").expect("min-replicas");
+    let min = finding_of(&found, "min-replicas");
     assert!(min.chart.is_none());
     assert!(!min.fix.contains("server.replicaCount"), "{}", min.fix);
 }
@@ -113,7 +121,7 @@ fn values_files_decide_in_helm_order_and_the_finding_follows_the_deciding_one() 
         Source::values("base.yaml", base.as_bytes()),
         Source::values("prod.yaml", prod.as_bytes()),
     ]);
-    let min = found.iter().find(|f| f.rule == "min-replicas").expect("min-replicas");
+    let min = finding_of(&found, "min-replicas");
     // replicaCount is set in base.yaml only; statefulSet belongs in the last file.
     assert_eq!((min.file.as_str(), min.position.line), ("base.yaml", 2), "{min:#?}");
     assert_eq!(
@@ -125,7 +133,7 @@ fn values_files_decide_in_helm_order_and_the_finding_follows_the_deciding_one() 
         Source::text("rendered.yaml", SERVER),
         Source::values("base.yaml", base.as_bytes()),
     ]);
-    let min = found.iter().find(|f| f.rule == "min-replicas").expect("min-replicas");
+    let min = finding_of(&found, "min-replicas");
     assert_eq!(
         min.fix,
         "set server.replicaCount: 2 and set server.statefulSet.enabled: true in base.yaml"
@@ -136,7 +144,7 @@ fn values_files_decide_in_helm_order_and_the_finding_follows_the_deciding_one() 
         Source::values("base.yaml", base.as_bytes()),
         Source::values("later.yaml", later.as_bytes()),
     ]);
-    let min = found.iter().find(|f| f.rule == "min-replicas").expect("min-replicas");
+    let min = finding_of(&found, "min-replicas");
     assert_eq!(
         (min.file.as_str(), min.position.line),
         ("later.yaml", 1),
@@ -150,7 +158,7 @@ fn values_files_decide_in_helm_order_and_the_finding_follows_the_deciding_one() 
         Source::values("base.yaml", base.as_bytes()),
         Source::values("later.yaml", fixed.as_bytes()),
     ]);
-    let min = found.iter().find(|f| f.rule == "min-replicas").expect("min-replicas");
+    let min = finding_of(&found, "min-replicas");
     assert!(
         min.fix
             .starts_with("later.yaml sets server.replicaCount: 2 and later.yaml sets server.statefulSet.enabled: true, which fixes this"),
@@ -340,19 +348,13 @@ spec:
   replicas: 1
 "#;
     let findings = findings(&[Source::text("rendered.yaml", rendered)]);
-    let min_replicas = findings
-        .iter()
-        .find(|f| f.rule == "min-replicas")
-        .unwrap_or_else(|| panic!("{findings:#?}"));
+    let min_replicas = finding_of(&findings, "min-replicas");
     assert_eq!(
         min_replicas.fix,
         "set alertmanager.alertmanagerSpec.replicas: 2 in the chart's values"
     );
     // A fix left to the user names the field as a values key.
-    let storage = findings
-        .iter()
-        .find(|f| f.rule == "persistent-storage")
-        .unwrap_or_else(|| panic!("{findings:#?}"));
+    let storage = finding_of(&findings, "persistent-storage");
     assert_eq!(
         storage.fix,
         "set alertmanager.alertmanagerSpec.storage.volumeClaimTemplate.spec.resources.requests.storage in the chart's values (for example 50Gi for Prometheus, 1Gi for Alertmanager)"
@@ -434,13 +436,7 @@ spec:
 #[test]
 fn an_alertmanager_chart_statefulset_is_fixed_in_its_values() {
     let found = findings(&[Source::text("rendered.yaml", AM_CHART)]);
-    let fix_of = |found: &[crate::finding::Finding], rule: &str| {
-        found
-            .iter()
-            .find(|f| f.rule == rule)
-            .map(|f| f.fix.clone())
-            .unwrap_or_else(|| panic!("no {rule}: {found:#?}"))
-    };
+    let fix_of = |found: &[crate::finding::Finding], rule: &str| finding_of(found, rule).fix.clone();
     assert_eq!(
         fix_of(&found, "pod-disruption-budget"),
         "set podDisruptionBudget: {maxUnavailable: 1} in the chart's values"
@@ -521,7 +517,7 @@ fn a_chart_object_no_row_is_about_keeps_its_rendered_place() {
         Source::text("rendered.yaml", statefulset),
         Source::values("v.yaml", values.as_bytes()),
     ]);
-    let min = found.iter().find(|f| f.rule == "min-replicas").expect("min-replicas");
+    let min = finding_of(&found, "min-replicas");
     let chart = min.chart.as_deref().expect("the chart is known");
     assert!(chart.key.is_empty(), "{chart:?}");
     assert_eq!((min.file.as_str(), min.position.line), ("rendered.yaml", 10));
@@ -539,7 +535,7 @@ fn findings_on_helm_output_say_where_it_was_rendered() {
             sources.push(Source::values("base.yaml", base.as_bytes()));
         }
         let found = findings(&sources);
-        let min = found.iter().find(|f| f.rule == "min-replicas").expect("min-replicas");
+        let min = finding_of(&found, "min-replicas");
         min.rendered_note()
     };
     assert_eq!(
@@ -607,10 +603,7 @@ fn a_key_set_in_two_values_files_is_removed_with_null() {
 fn an_edit_inside_the_server_configs_alertmanagers_sets_the_whole_list() {
     let config_map = "---\n# Source: prometheus/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: prom-prometheus-server\n  namespace: monitoring\n  labels:\n    app.kubernetes.io/component: server\n    app.kubernetes.io/name: prometheus\n    helm.sh/chart: prometheus-29.27.0\ndata:\n  prometheus.yml: |\n    global:\n      external_labels: {replica: $(POD_NAME)}\n    alerting:\n      alert_relabel_configs:\n      - {action: labeldrop, regex: replica}\n      alertmanagers:\n      - kubernetes_sd_configs:\n        - role: service\n";
     let found = findings(&[Source::text("rendered.yaml", config_map)]);
-    let complete = found
-        .iter()
-        .find(|f| f.rule == "alertmanagers-complete")
-        .unwrap_or_else(|| panic!("{found:#?}"));
+    let complete = finding_of(&found, "alertmanagers-complete");
     assert_eq!(
         complete.fix,
         "set server.alertmanagers: [{kubernetes_sd_configs: [{role: endpoints}]}] in the chart's values"

@@ -163,7 +163,9 @@ fn check_service(
             let theirs = if k == ALERTMANAGER_NAME_LABEL.0 {
                 format!("their {k} is {}", ALERTMANAGER_NAME_LABEL.1)
             } else {
-                format!("their {k} is {}, or Helm for a chart's", operator::MANAGED_BY.1)
+                // Helm is not contradicted (a chart may label its pods so), but no
+                // pod is known to carry it either: say what the operator's carry.
+                format!("the operator's have {k}: {}", operator::MANAGED_BY.1)
             };
             (format!("{k}={v}"), theirs)
         });
